@@ -1,0 +1,73 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .unsafeFlags(["-warnings-as-errors"]),
+]
+
+let package = Package(
+    name: "changerec",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "changerec", targets: ["changerec"]),
+        .library(name: "ChangerecKit", targets: ["ChangerecKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // Kernel calls that Swift cannot make directly: function-like macros, syscalls without a glibc
+        // wrapper, variable-length kernel records.
+        .target(
+            name: "CChangerecLinux",
+            cSettings: [.define("_GNU_SOURCE")]
+        ),
+        // The only Swift module that imports the shim or Glibc.
+        .target(
+            name: "ChangerecSystem",
+            dependencies: [
+                "CChangerecLinux",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: strict
+        ),
+        // The logic: journal, watcher backends, fold, recorder. No C.
+        .target(
+            name: "ChangerecKit",
+            dependencies: [
+                "ChangerecSystem",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "changerec",
+            dependencies: [
+                "ChangerecKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "ChangerecTestSupport",
+            dependencies: ["ChangerecKit", "ChangerecSystem"],
+            path: "Tests/ChangerecTestSupport",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ChangerecKitTests",
+            dependencies: ["ChangerecKit", "ChangerecTestSupport"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ChangerecIntegrationTests",
+            dependencies: ["ChangerecKit", "ChangerecSystem", "ChangerecTestSupport"],
+            swiftSettings: strict
+        ),
+    ]
+)

@@ -1,0 +1,90 @@
+/// One change the watcher saw, with the path it had at that moment.
+public struct JournalEvent: Sendable, Equatable {
+    public enum Operation: UInt8, Sendable, CaseIterable {
+        case create = 1
+        case delete = 2
+        /// Content written (a write, or a close after writing: writes through a shared mmap show as the latter).
+        case modify = 3
+        /// Mode, owner, times, xattrs or link count.
+        case attrib = 4
+        /// `path` renamed to `path2`, both below ROOT.
+        case rename = 5
+        /// Arrived from outside ROOT: the whole subtree is new.
+        case moveIn = 6
+        /// Left ROOT: the whole subtree is gone from it.
+        case moveOut = 7
+        /// Possibly changed: a survivor of an overflow rescan.
+        case touch = 8
+
+        public var name: String {
+            switch self {
+            case .create: "create"
+            case .delete: "delete"
+            case .modify: "modify"
+            case .attrib: "attrib"
+            case .rename: "rename"
+            case .moveIn: "move-in"
+            case .moveOut: "move-out"
+            case .touch: "touch"
+            }
+        }
+    }
+
+    public var sequence: UInt64 = 0
+    /// Nanoseconds since the journal's start.
+    public var time: UInt64 = 0
+    public var operation: Operation
+    public var isDirectory: Bool
+    /// Made by a scan of a new directory or a rescan, not read from the kernel.
+    public var isSynthesized: Bool = false
+    /// The process behind the change; 0 when the backend cannot tell.
+    public var pid: Int32 = 0
+    public var path: RelativePath
+    public var path2: RelativePath? = nil
+    public var symlinkTarget: [UInt8]? = nil
+
+    public init(
+        _ operation: Operation, _ path: RelativePath, to path2: RelativePath? = nil, isDirectory: Bool = false,
+        isSynthesized: Bool = false, symlinkTarget: [UInt8]? = nil
+    ) {
+        self.operation = operation
+        self.path = path
+        self.path2 = path2
+        self.isDirectory = isDirectory
+        self.isSynthesized = isSynthesized
+        self.symlinkTarget = symlinkTarget
+    }
+
+    func encode(into writer: inout ByteWriter) {
+        writer.u64(sequence)
+        writer.u64(time)
+        writer.u8(operation.rawValue)
+        var flags: UInt8 = 0
+        if isDirectory { flags |= JournalFormat.EventFlag.directory }
+        if isSynthesized { flags |= JournalFormat.EventFlag.synthesized }
+        writer.u8(flags)
+        writer.i32(pid)
+        writer.path(path)
+        writer.optional(path2) { $0.path($1) }
+        writer.optional(symlinkTarget) { $0.data($1) }
+    }
+
+    static func decode(_ reader: inout ByteReader) throws(DecodeError) -> JournalEvent {
+        let sequence = try reader.u64()
+        let time = try reader.u64()
+        guard let operation = Operation(rawValue: try reader.u8()) else { throw DecodeError(reason: "unknown operation") }
+        let flags = try reader.u8()
+        let pid = try reader.i32()
+        let path = try reader.path()
+        let path2 = try reader.optional { (r: inout ByteReader) throws(DecodeError) in try r.path() }
+        let target = try reader.optional { (r: inout ByteReader) throws(DecodeError) in try r.data() }
+        if operation == .rename && path2 == nil { throw DecodeError(reason: "rename without a new path") }
+        var event = JournalEvent(
+            operation, path, to: path2, isDirectory: flags & JournalFormat.EventFlag.directory != 0,
+            isSynthesized: flags & JournalFormat.EventFlag.synthesized != 0, symlinkTarget: target)
+        event.sequence = sequence
+        event.time = time
+        event.pid = pid
+        return event
+    }
+}

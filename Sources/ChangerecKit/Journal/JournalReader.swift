@@ -1,0 +1,176 @@
+import ChangerecSystem
+import Glibc
+import SystemPackage
+
+/// Reads a journal frame by frame, stopping at the first frame that is not whole and correct.
+///
+/// A torn tail (a crash mid-write) ends the journal cleanly and ``ending`` says where; damage in the
+/// middle throws an error naming the byte offset. The reader never resynchronises past damage.
+public struct JournalReader: ~Copyable {
+    /// How the journal ended, known once ``next()`` has returned `nil`.
+    public enum Ending: Sendable, Equatable {
+        case complete
+        /// The file stops inside or before a frame at `offset`; everything before it was read.
+        case incomplete(offset: Int64, reason: String)
+    }
+
+    public let path: [UInt8]
+    private let descriptor: FileDescriptor
+    private let size: Int64
+    private var offset: Int64 = Int64(JournalFormat.magic.count)
+    private var chunk: [UInt8] = []
+    private var chunkStart: Int64 = 0
+    public private(set) var recordCount: Int = 0
+    public private(set) var ending: Ending?
+    private var stage: Stage = .start
+    private var sealCount: UInt64 = 0
+
+    private enum Stage { case start, events, exited, sealed, ended }
+
+    /// Opens `path` and checks the magic.
+    ///
+    /// - Throws: `ChangerecError` `.journalNotFound` or `.journalUnreadable` with a one-line message.
+    public init(path: [UInt8]) throws(ChangerecError) {
+        self.path = path
+        let shown = printable(path)
+        do {
+            descriptor = try FileSystem.open(path, flags: O_RDONLY)
+        } catch .noSuchFileOrDirectory {
+            throw ChangerecError(.journalNotFound, "journal '\(shown)' does not exist; pass the path of a journal written by changerec")
+        } catch {
+            throw ChangerecError(.journalUnreadable, "cannot read journal '\(shown)': \(error)", errno: error)
+        }
+        do {
+            let status = try FileSystem.status(of: descriptor)
+            guard status.type == .regular else {
+                FileSystem.close(descriptor)
+                throw ChangerecError(.journalUnreadable, "journal '\(shown)' is not a regular file")
+            }
+            size = Int64(status.size)
+            let magic = try FileSystem.read(descriptor, count: JournalFormat.magic.count, at: 0)
+            guard magic == JournalFormat.magic else {
+                FileSystem.close(descriptor)
+                throw ChangerecError(.journalUnreadable, "'\(shown)' is not a changerec journal (bad magic at byte 0)")
+            }
+        } catch let error as ChangerecError {
+            throw error
+        } catch let error as Errno {
+            FileSystem.close(descriptor)
+            throw ChangerecError(.journalUnreadable, "cannot read journal '\(shown)': \(error)", errno: error)
+        } catch {
+            FileSystem.close(descriptor)
+            throw ChangerecError(.journalUnreadable, "cannot read journal '\(shown)': \(error)")
+        }
+    }
+
+    deinit { FileSystem.close(descriptor) }
+
+    /// The next record, or `nil` at the end (see ``ending``).
+    ///
+    /// - Throws: `ChangerecError.Code.journalDamaged` naming the byte offset of the first bad frame.
+    public mutating func next() throws(ChangerecError) -> JournalRecord? {
+        if ending != nil { return nil }
+        let remaining = size - offset
+        if remaining == 0 {
+            return end(.incomplete(offset: offset, reason: stage == .start ? "no header" : "no seal"))
+        }
+        if remaining < Int64(JournalFormat.frameHeaderSize) {
+            return end(.incomplete(offset: offset, reason: "ends inside a frame header"))
+        }
+        let head = try bytes(at: offset, count: JournalFormat.frameHeaderSize)
+        let length = Int64(head[0]) | Int64(head[1]) << 8 | Int64(head[2]) << 16 | Int64(head[3]) << 24
+        let frameSize = Int64(JournalFormat.frameHeaderSize) + length + Int64(JournalFormat.frameTrailerSize)
+        if length > Int64(JournalFormat.maximumPayload) {
+            if try restIsZero() { return end(.incomplete(offset: offset, reason: "zero-filled tail")) }
+            throw damaged("frame length \(length) above the maximum")
+        }
+        if frameSize > remaining {
+            return end(.incomplete(offset: offset, reason: "ends inside a frame"))
+        }
+        let frame = try bytes(at: offset, count: Int(frameSize))
+        let kindByte = frame[4]
+        let payload = Array(frame[JournalFormat.frameHeaderSize..<(frame.count - JournalFormat.frameTrailerSize)])
+        let stored = frame.suffix(4).enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * $1.offset) }
+        let crc = CRC32C.update(CRC32C.checksum([kindByte]), payload)
+        if crc != stored {
+            if frameSize == remaining {
+                return end(.incomplete(offset: offset, reason: "final frame torn (bad checksum)"))
+            }
+            throw damaged("bad checksum")
+        }
+        guard let kind = JournalFormat.Kind(rawValue: kindByte) else { throw damaged("unknown frame kind \(kindByte)") }
+        let record: JournalRecord
+        do {
+            record = try JournalRecord.decode(kind: kind, payload: payload)
+        } catch {
+            throw damaged(error.reason)
+        }
+        try advanceStage(for: record)
+        offset += frameSize
+        recordCount += 1
+        if case .sealEnd = record {
+            if offset != size { throw ChangerecError(.journalDamaged, message(at: offset, "data after the seal end")) }
+            ending = .complete
+        }
+        return record
+    }
+
+    private mutating func advanceStage(for record: JournalRecord) throws(ChangerecError) {
+        switch (stage, record) {
+        case (.start, .header): stage = .events
+        case (.events, .event), (.events, .note): break
+        case (.events, .exit): stage = .exited
+        case (.exited, .seal), (.sealed, .seal):
+            stage = .sealed
+            sealCount += 1
+        case (.exited, .sealEnd(let end)), (.sealed, .sealEnd(let end)):
+            guard end.sealCount == sealCount, end.frameCount == UInt64(recordCount) else {
+                throw damaged("seal end counts do not match")
+            }
+            stage = .ended
+        default:
+            throw damaged("frame out of order")
+        }
+    }
+
+    private mutating func end(_ ending: Ending) -> JournalRecord? {
+        self.ending = ending
+        return nil
+    }
+
+    private func message(at offset: Int64, _ reason: String) -> String {
+        "journal '\(printable(path))' is damaged at byte \(offset) (\(reason)); the \(recordCount) records before it are intact"
+    }
+
+    private func damaged(_ reason: String) -> ChangerecError {
+        ChangerecError(.journalDamaged, message(at: offset, reason))
+    }
+
+    private mutating func restIsZero() throws(ChangerecError) -> Bool {
+        var position = offset
+        while position < size {
+            let count = Int(min(Int64(1 << 20), size - position))
+            if try bytes(at: position, count: count).contains(where: { $0 != 0 }) { return false }
+            position += Int64(count)
+        }
+        return true
+    }
+
+    /// `count` bytes at `position`, served from a 1 MiB read-ahead chunk.
+    private mutating func bytes(at position: Int64, count: Int) throws(ChangerecError) -> ArraySlice<UInt8> {
+        let chunkEnd = chunkStart + Int64(chunk.count)
+        if position < chunkStart || position + Int64(count) > chunkEnd {
+            do {
+                chunk = try FileSystem.read(descriptor, count: max(count, 1 << 20), at: position)
+            } catch {
+                throw ChangerecError(.journalUnreadable, "cannot read journal '\(printable(path))': \(error)", errno: error)
+            }
+            chunkStart = position
+            guard chunk.count >= count else {
+                throw ChangerecError(.journalUnreadable, "journal '\(printable(path))' shrank while it was read")
+            }
+        }
+        let start = Int(position - chunkStart)
+        return chunk[start..<(start + count)]
+    }
+}

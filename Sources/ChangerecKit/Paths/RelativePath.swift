@@ -1,0 +1,147 @@
+/// A path below ROOT, held as the raw bytes Linux uses: names need not be UTF-8 and may hold newlines.
+///
+/// Construction rejects absolute paths and any `..`, `.` or empty component, so a `RelativePath` can
+/// never name something outside ROOT. The empty path is ROOT itself.
+public struct RelativePath: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// The path's bytes, components separated by `/`, with no leading or trailing slash.
+    public let bytes: [UInt8]
+
+    /// ROOT itself.
+    public static let root = RelativePath(trusted: [])
+
+    /// Validates `bytes`; returns `nil` for an absolute path, `..`, `.`, an empty component or a NUL.
+    public init?(_ bytes: [UInt8]) {
+        guard Self.isValid(bytes) else { return nil }
+        self.bytes = bytes
+    }
+
+    /// Validates a `/`-separated string; see ``init(_:)-([UInt8])``.
+    public init?(_ string: String) {
+        self.init(Array(string.utf8))
+    }
+
+    init(trusted bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
+    static func isValid(_ bytes: [UInt8]) -> Bool {
+        if bytes.isEmpty { return true }
+        if bytes.contains(0) { return false }
+        for component in bytes.split(separator: 0x2F, omittingEmptySubsequences: false) {
+            if component.isEmpty { return false }
+            if component.elementsEqual([0x2E]) || component.elementsEqual([0x2E, 0x2E]) { return false }
+        }
+        return true
+    }
+
+    public var isRoot: Bool { bytes.isEmpty }
+
+    /// The child `name` of this path. `name` must be a single valid component.
+    public func appending(_ name: [UInt8]) -> RelativePath? {
+        guard !name.isEmpty, !name.contains(0x2F), RelativePath(name) != nil else { return nil }
+        return RelativePath(trusted: bytes.isEmpty ? name : bytes + [0x2F] + name)
+    }
+
+    /// The path of the directory holding this one; `nil` for ROOT.
+    public var parent: RelativePath? {
+        if bytes.isEmpty { return nil }
+        guard let slash = bytes.lastIndex(of: 0x2F) else { return .root }
+        return RelativePath(trusted: Array(bytes[..<slash]))
+    }
+
+    /// The last component; empty for ROOT.
+    public var name: [UInt8] {
+        guard let slash = bytes.lastIndex(of: 0x2F) else { return bytes }
+        return Array(bytes[(slash + 1)...])
+    }
+
+    /// Every proper ancestor, nearest first, ROOT last.
+    public var ancestors: [RelativePath] {
+        var result: [RelativePath] = []
+        var current = parent
+        while let path = current {
+            result.append(path)
+            current = path.parent
+        }
+        return result
+    }
+
+    /// Whether `self` is `other` or lies below it.
+    public func isWithin(_ other: RelativePath) -> Bool {
+        if other.bytes.isEmpty { return true }
+        guard bytes.count >= other.bytes.count, bytes.starts(with: other.bytes) else { return false }
+        return bytes.count == other.bytes.count || bytes[other.bytes.count] == 0x2F
+    }
+
+    /// `self` moved from below `old` to below `new`; `self` must be within `old`.
+    public func rebased(from old: RelativePath, to new: RelativePath) -> RelativePath {
+        let rest = bytes.dropFirst(old.bytes.count)
+        if new.bytes.isEmpty { return RelativePath(trusted: Array(rest.drop(while: { $0 == 0x2F }))) }
+        return RelativePath(trusted: new.bytes + rest)
+    }
+
+    /// Whether the bytes are valid UTF-8, so the path can be shown as text without escaping.
+    public var isValidUTF8: Bool { String(validating: bytes, as: UTF8.self) != nil }
+
+    /// Paths order by their bytes, so a directory sorts directly before its contents... except where
+    /// a sibling's name holds a byte below `/`; ``ChangeSet`` sorts by components for that reason.
+    public static func < (lhs: RelativePath, rhs: RelativePath) -> Bool {
+        lhs.bytes.lexicographicallyPrecedes(rhs.bytes)
+    }
+
+    /// Component-wise order: a directory comes directly before everything inside it.
+    public static func treeOrder(_ lhs: RelativePath, _ rhs: RelativePath) -> Bool {
+        let left = lhs.bytes.split(separator: 0x2F)
+        let right = rhs.bytes.split(separator: 0x2F)
+        for (a, b) in zip(left, right) where !a.elementsEqual(b) {
+            return a.lexicographicallyPrecedes(b)
+        }
+        return left.count < right.count
+    }
+
+    /// `/`-rooted, with bytes that are not printable UTF-8 escaped: `\n`, `\t`, `\\`, `\xNN`.
+    public var description: String { "/" + Self.escaped(bytes) }
+
+    /// Escapes bytes for one line of text output; see ``description``.
+    public static func escaped(_ bytes: [UInt8]) -> String {
+        var out = ""
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            switch byte {
+            case 0x0A: out += "\\n"; index += 1; continue
+            case 0x09: out += "\\t"; index += 1; continue
+            case 0x5C: out += "\\\\"; index += 1; continue
+            case 0x00..<0x20, 0x7F: out += hexEscape(byte); index += 1; continue
+            case 0x20..<0x7F: out.unicodeScalars.append(Unicode.Scalar(byte)); index += 1; continue
+            default: break
+            }
+            let length = utf8SequenceLength(bytes, at: index)
+            if length > 0, let scalar = String(validating: bytes[index..<(index + length)], as: UTF8.self) {
+                out += scalar
+                index += length
+            } else {
+                out += hexEscape(byte)
+                index += 1
+            }
+        }
+        return out
+    }
+
+    private static func hexEscape(_ byte: UInt8) -> String {
+        let digits = Array("0123456789abcdef")
+        return "\\x" + String(digits[Int(byte >> 4)]) + String(digits[Int(byte & 0xF)])
+    }
+
+    private static func utf8SequenceLength(_ bytes: [UInt8], at index: Int) -> Int {
+        let lead = bytes[index]
+        let length: Int
+        switch lead {
+        case 0xC2...0xDF: length = 2
+        case 0xE0...0xEF: length = 3
+        case 0xF0...0xF4: length = 4
+        default: return 0
+        }
+        return index + length <= bytes.count ? length : 0
+    }
+}

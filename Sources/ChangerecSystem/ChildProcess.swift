@@ -1,0 +1,93 @@
+import CChangerecLinux
+import Glibc
+import SystemPackage
+
+/// How a child process ended.
+public enum Termination: Sendable, Equatable {
+    case exited(Int32)
+    case signaled(Int32)
+
+    /// The shell's convention: the exit code, or 128 + N for a process killed by signal N.
+    public var shellStatus: Int32 {
+        switch self {
+        case .exited(let code): code
+        case .signaled(let signal): 128 + signal
+        }
+    }
+
+    init(waitStatus status: Int32) {
+        if cchangerec_wifsignaled(status) != 0 {
+            self = .signaled(cchangerec_wtermsig(status))
+        } else {
+            self = .exited(cchangerec_wexitstatus(status))
+        }
+    }
+}
+
+/// Starting, signalling and reaping the recorded command and its descendants.
+public enum ChildProcess {
+    /// Makes this process the reaper of its orphaned descendants, so a step's background processes stay
+    /// visible after the command exits. The corresponding C function is `prctl(PR_SET_CHILD_SUBREAPER)`.
+    public static func becomeSubreaper() throws(Errno) {
+        _ = try valueOrErrno("prctl") { cchangerec_set_child_subreaper() }.get()
+    }
+
+    /// Starts `executable` with `arguments` (argv[0] included) and this process's environment, the
+    /// signals in `defaultSignals` restored to their default action and the signal mask emptied, so the
+    /// child does not inherit the mask changerec uses for its signalfd. Standard streams, terminal and
+    /// process group are inherited. The corresponding C function is `posix_spawn`.
+    public static func spawn(executable: [UInt8], arguments: [[UInt8]], defaultSignals: [Int32]) throws(Errno) -> pid_t {
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        let attrRC = defaultSignals.withUnsafeBufferPointer { signals in
+            cchangerec_spawnattr_reset_signals(&attributes, signals.baseAddress, Int32(signals.count))
+        }
+        if attrRC != 0 { throw Errno(rawValue: attrRC) }
+
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { argument in
+            withCPath(argument) { strdup($0) }
+        }
+        argv.append(nil)
+        defer { for pointer in argv { free(pointer) } }
+
+        var pid: pid_t = 0
+        let rc = withCPath(executable) { cPath in
+            argv.withUnsafeMutableBufferPointer { argvBuffer in
+                // Invariant: argv holds at least its terminating nil, so the buffer has an address.
+                guard let base = argvBuffer.baseAddress else { return EINVAL }
+                return posix_spawn(&pid, cPath, nil, &attributes, base, cchangerec_environ())
+            }
+        }
+        if rc != 0 { throw Errno(rawValue: rc) }
+        return pid
+    }
+
+    /// Reaps one child that has ended, without blocking; `nil` when none has.
+    /// `pid` -1 means any child. The corresponding C function is `waitpid` with `WNOHANG`.
+    public static func reapIfEnded(_ pid: pid_t = -1) throws(Errno) -> (pid: pid_t, termination: Termination)? {
+        var status: Int32 = 0
+        let result = try valueOrErrno("waitpid") { waitpid(pid, &status, WNOHANG) }.get()
+        if result == 0 { return nil }
+        return (result, Termination(waitStatus: status))
+    }
+
+    /// Waits for any child to end. Returns `nil` when there are no children left (`ECHILD`).
+    public static func reapAny() throws(Errno) -> (pid: pid_t, termination: Termination)? {
+        var status: Int32 = 0
+        switch valueOrErrno("waitpid", { waitpid(-1, &status, 0) }) {
+        case .success(let pid): return (pid, Termination(waitStatus: status))
+        case .failure(.noChildProcess): return nil
+        case .failure(let error): throw error
+        }
+    }
+
+    /// Sends `signal` to `pid`; a process that is already gone is not an error.
+    /// The corresponding C function is `kill`.
+    public static func send(_ signal: Int32, to pid: pid_t) {
+        _ = Glibc.kill(pid, signal)
+    }
+
+    /// This process's id.
+    public static var currentID: pid_t { getpid() }
+}

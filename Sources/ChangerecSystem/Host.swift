@@ -1,0 +1,67 @@
+import Glibc
+import SystemPackage
+
+/// Clocks, the host name and the process table.
+public enum Host {
+    /// Nanoseconds since the Unix epoch. The corresponding C function is `clock_gettime(CLOCK_REALTIME)`.
+    public static func wallClockNanoseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+    }
+
+    /// Nanoseconds on a clock that never goes back. The corresponding C function is `clock_gettime(CLOCK_MONOTONIC)`.
+    public static func monotonicNanoseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+    }
+
+    /// This machine's name. The corresponding C function is `gethostname`.
+    public static func name() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "" }
+        return String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// The value of an environment variable.
+    public static func environment(_ name: String) -> String? {
+        guard let value = getenv(name) else { return nil }
+        return String(cString: value)
+    }
+
+    /// A process as `/proc` shows it.
+    public struct ProcessInfo: Sendable, Hashable {
+        public var pid: pid_t
+        public var parent: pid_t
+        public var name: String
+    }
+
+    /// Every process visible in `/proc` now. Processes that end while the table is read are left out.
+    public static func processTable() -> [ProcessInfo] {
+        guard let directory = try? FileSystem.open(Array("/proc".utf8), flags: O_RDONLY | O_DIRECTORY) else { return [] }
+        defer { FileSystem.close(directory) }
+        guard let entries = try? DirectoryReader.entries(of: directory) else { return [] }
+        var result: [ProcessInfo] = []
+        for entry in entries {
+            guard let pid = pid_t(String(decoding: entry.name, as: UTF8.self)),
+                let info = processInfo(pid)
+            else { continue }
+            result.append(info)
+        }
+        return result
+    }
+
+    /// The parent and command name of `pid` from `/proc/PID/stat`, or `nil` if it is gone.
+    public static func processInfo(_ pid: pid_t) -> ProcessInfo? {
+        guard let fd = try? FileSystem.open(Array("/proc/\(pid)/stat".utf8), flags: O_RDONLY) else { return nil }
+        defer { FileSystem.close(fd) }
+        guard let bytes = try? FileSystem.read(fd, count: 4096, at: 0) else { return nil }
+        // "PID (COMM) STATE PPID ...": COMM may itself hold spaces and parentheses, so split at the last ')'.
+        guard let open = bytes.firstIndex(of: 0x28), let close = bytes.lastIndex(of: 0x29), open < close else { return nil }
+        let name = String(decoding: bytes[(open + 1)..<close], as: UTF8.self)
+        let fields = bytes[(close + 1)...].split(separator: 0x20)
+        guard fields.count > 1, let parent = pid_t(String(decoding: fields[1], as: UTF8.self)) else { return nil }
+        return ProcessInfo(pid: pid, parent: parent, name: name)
+    }
+}

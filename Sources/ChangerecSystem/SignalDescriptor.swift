@@ -1,0 +1,56 @@
+import CChangerecLinux
+import Glibc
+import SystemPackage
+
+/// Signals delivered through a descriptor instead of handlers, so one `poll` loop sees them in order
+/// with everything else. The corresponding C functions are `sigprocmask` and `signalfd`.
+public struct SignalDescriptor: ~Copyable {
+    /// What the kernel says of one delivered signal.
+    public struct Delivery: Sendable {
+        public var signal: Int32
+        /// `si_code`: `SI_USER` for kill(2), `SI_KERNEL` for a terminal's job-control signals.
+        public var code: Int32
+        public var senderPID: pid_t
+    }
+
+    public let descriptor: FileDescriptor
+
+    /// Blocks `signals` in this process and opens a non-blocking descriptor that delivers them.
+    public init(signals: [Int32]) throws(Errno) {
+        var set = sigset_t()
+        _ = signals.withUnsafeBufferPointer { cchangerec_sigset_of(&set, $0.baseAddress, Int32($0.count)) }
+        _ = try valueOrErrno("sigprocmask") { sigprocmask(SIG_BLOCK, &set, nil) }.get()
+        let fd = try valueOrErrno("signalfd") { signalfd(-1, &set, Int32(SFD_NONBLOCK | SFD_CLOEXEC)) }.get()
+        descriptor = FileDescriptor(rawValue: fd)
+    }
+
+    deinit { Glibc.close(descriptor.rawValue) }
+
+    /// Every signal pending now; empty when none is.
+    public func readAvailable() throws(Errno) -> [Delivery] {
+        var result: [Delivery] = []
+        while true {
+            var info = signalfd_siginfo()
+            let size = MemoryLayout<signalfd_siginfo>.size
+            switch valueOrErrno("read", { Glibc.read(descriptor.rawValue, &info, size) }) {
+            case .success(let n) where n == size:
+                result.append(Delivery(signal: Int32(info.ssi_signo), code: info.ssi_code, senderPID: pid_t(info.ssi_pid)))
+            case .success, .failure(.wouldBlock):
+                return result
+            case .failure(let error):
+                throw error
+            }
+        }
+    }
+}
+
+/// Waiting on several descriptors at once. The corresponding C function is `poll`.
+public enum Poll {
+    /// Blocks until one of `descriptors` is readable (or `timeoutMilliseconds` passes; -1 waits forever)
+    /// and returns which ones are.
+    public static func waitReadable(_ descriptors: [FileDescriptor], timeoutMilliseconds: Int32 = -1) throws(Errno) -> [Bool] {
+        var fds = descriptors.map { pollfd(fd: $0.rawValue, events: Int16(POLLIN), revents: 0) }
+        _ = try valueOrErrno("poll") { Glibc.poll(&fds, nfds_t(fds.count), timeoutMilliseconds) }.get()
+        return fds.map { $0.revents != 0 }
+    }
+}
