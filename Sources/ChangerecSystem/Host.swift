@@ -35,6 +35,8 @@ public enum Host {
         public var pid: pid_t
         public var parent: pid_t
         public var name: String
+        /// The state letter: `R`, `S`, `D`, `Z` (ended, not yet reaped)...
+        public var state: Character
     }
 
     /// Every process visible in `/proc` now. Processes that end while the table is read are left out.
@@ -61,7 +63,9 @@ public enum Host {
         guard let open = bytes.firstIndex(of: 0x28), let close = bytes.lastIndex(of: 0x29), open < close else { return nil }
         let name = String(decoding: bytes[(open + 1)..<close], as: UTF8.self)
         let fields = bytes[(close + 1)...].split(separator: 0x20)
-        guard fields.count > 1, let parent = pid_t(String(decoding: fields[1], as: UTF8.self)) else { return nil }
-        return ProcessInfo(pid: pid, parent: parent, name: name)
+        guard fields.count > 1, let parent = pid_t(String(decoding: fields[1], as: UTF8.self)),
+            let state = String(decoding: fields[0], as: UTF8.self).first
+        else { return nil }
+        return ProcessInfo(pid: pid, parent: parent, name: name, state: state)
     }
 }

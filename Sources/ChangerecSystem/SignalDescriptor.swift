@@ -4,7 +4,7 @@ import SystemPackage
 
 /// Signals delivered through a descriptor instead of handlers, so one `poll` loop sees them in order
 /// with everything else. The corresponding C functions are `sigprocmask` and `signalfd`.
-public struct SignalDescriptor: ~Copyable {
+public final class SignalDescriptor {
     /// What the kernel says of one delivered signal.
     public struct Delivery: Sendable {
         public var signal: Int32

@@ -135,6 +135,9 @@ static inline int cchangerec_spawnattr_reset_signals(posix_spawnattr_t *attr, co
     return posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 }
 
+/// stdout is a global variable Swift 6 treats as shared mutable state; only this process's main thread uses it.
+static inline FILE *cchangerec_stdout(void) { return stdout; }
+
 /// The environment array glibc keeps for the process (declared here: unistd.h hides it without _GNU_SOURCE).
 extern char **environ;
 static inline char **cchangerec_environ(void) { return environ; }

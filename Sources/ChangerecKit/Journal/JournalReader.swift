@@ -6,7 +6,7 @@ import SystemPackage
 ///
 /// A torn tail (a crash mid-write) ends the journal cleanly and ``ending`` says where; damage in the
 /// middle throws an error naming the byte offset. The reader never resynchronises past damage.
-public struct JournalReader: ~Copyable {
+public final class JournalReader {
     /// How the journal ended, known once ``next()`` has returned `nil`.
     public enum Ending: Sendable, Equatable {
         case complete
@@ -68,7 +68,7 @@ public struct JournalReader: ~Copyable {
     /// The next record, or `nil` at the end (see ``ending``).
     ///
     /// - Throws: `ChangerecError.Code.journalDamaged` naming the byte offset of the first bad frame.
-    public mutating func next() throws(ChangerecError) -> JournalRecord? {
+    public func next() throws(ChangerecError) -> JournalRecord? {
         if ending != nil { return nil }
         let remaining = size - offset
         if remaining == 0 {
@@ -115,7 +115,7 @@ public struct JournalReader: ~Copyable {
         return record
     }
 
-    private mutating func advanceStage(for record: JournalRecord) throws(ChangerecError) {
+    private func advanceStage(for record: JournalRecord) throws(ChangerecError) {
         switch (stage, record) {
         case (.start, .header): stage = .events
         case (.events, .event), (.events, .note): break
@@ -133,7 +133,7 @@ public struct JournalReader: ~Copyable {
         }
     }
 
-    private mutating func end(_ ending: Ending) -> JournalRecord? {
+    private func end(_ ending: Ending) -> JournalRecord? {
         self.ending = ending
         return nil
     }
@@ -146,7 +146,7 @@ public struct JournalReader: ~Copyable {
         ChangerecError(.journalDamaged, message(at: offset, reason))
     }
 
-    private mutating func restIsZero() throws(ChangerecError) -> Bool {
+    private func restIsZero() throws(ChangerecError) -> Bool {
         var position = offset
         while position < size {
             let count = Int(min(Int64(1 << 20), size - position))
@@ -157,7 +157,7 @@ public struct JournalReader: ~Copyable {
     }
 
     /// `count` bytes at `position`, served from a 1 MiB read-ahead chunk.
-    private mutating func bytes(at position: Int64, count: Int) throws(ChangerecError) -> ArraySlice<UInt8> {
+    private func bytes(at position: Int64, count: Int) throws(ChangerecError) -> [UInt8] {
         let chunkEnd = chunkStart + Int64(chunk.count)
         if position < chunkStart || position + Int64(count) > chunkEnd {
             do {
@@ -171,6 +171,6 @@ public struct JournalReader: ~Copyable {
             }
         }
         let start = Int(position - chunkStart)
-        return chunk[start..<(start + count)]
+        return Array(chunk[start..<(start + count)])
     }
 }

@@ -57,8 +57,9 @@ public final class JournalWriter {
     public func flush() throws(ChangerecError) {
         if let failure { throw failure }
         guard !buffer.isEmpty else { return }
+        let result = buffer.withUnsafeBytes { raw in Result { () throws(Errno) in try FileSystem.writeAll(descriptor, raw) } }
         do {
-            try buffer.withUnsafeBytes { (raw) throws(Errno) in try FileSystem.writeAll(descriptor, raw) }
+            try result.get()
         } catch {
             throw ChangerecError.system("write the journal", path: printable(path), error)
         }

@@ -1,0 +1,35 @@
+import ChangerecSystem
+
+/// One entry of a change set: a path that was added, changed or deleted by the step.
+///
+/// The vocabulary is `docker diff`'s. A directory that arrived whole (renamed or moved in) is one
+/// entry with ``subtree`` set: its contents are all new and are not listed one by one. A directory
+/// that existed before, was removed and exists again is ``opaque``: nothing of its old content
+/// survives unless listed.
+public struct Change: Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        case added = "A"
+        case changed = "C"
+        case deleted = "D"
+    }
+
+    public var kind: Kind
+    public var path: RelativePath
+    /// The type after the step, or before it for a deletion.
+    public var type: FileType
+    public var symlinkTarget: [UInt8]?
+    public var subtree = false
+    public var opaque = false
+    /// The path this one was renamed from, when that path existed before the step.
+    public var renamedFrom: RelativePath?
+    /// The type in the baseline; `nil` when the path did not exist before.
+    public var before: FileType?
+    /// The final state from the seal; `nil` when gone or when the journal has no seal.
+    public var after: FinalState?
+
+    public init(_ kind: Kind, _ path: RelativePath, type: FileType) {
+        self.kind = kind
+        self.path = path
+        self.type = type
+    }
+}

@@ -1,0 +1,39 @@
+import ChangerecSystem
+
+/// What a step changed, folded from its journal, with the facts that say how far to trust it.
+public struct ChangeSet: Sendable {
+    public var journalPath: [UInt8]
+    public var header: JournalHeader
+    public var exit: JournalExit?
+    public var notes: [JournalNote]
+    /// In tree order; entries covered by an ancestor (inside a deleted directory or a directory that
+    /// arrived whole) are left out.
+    public var changes: [Change]
+    /// Event records in the journal.
+    public var eventCount: UInt64
+    /// How the journal ended: complete, or cut short at some byte.
+    public var ending: JournalReader.Ending
+
+    /// The journal is whole: header, events, exit and a seal whose counts match.
+    public var isComplete: Bool { ending == .complete }
+    /// The kernel queue overflowed; the change set came from a rescan and over-reports.
+    public var overflowed: Bool { exit?.overflowed ?? notes.contains { $0.kind == .queueOverflow } }
+
+    /// Reads and folds the journal at `journal`.
+    ///
+    /// - Throws: `ChangerecError` when the journal cannot be read, is not a journal, is damaged, or has
+    ///   no header at all.
+    public static func load(journal: [UInt8]) throws(ChangerecError) -> ChangeSet {
+        let reader = try JournalReader(path: journal)
+        var fold = Fold()
+        while let record = try reader.next() { fold.add(record) }
+        // Invariant: `next()` returned nil, so the reader has set its ending.
+        let ending = reader.ending ?? .incomplete(offset: 0, reason: "unknown")
+        guard let header = fold.header else {
+            throw ChangerecError(.journalIncomplete, "journal '\(printable(journal))' is empty or was cut short before its header; nothing was recorded in it")
+        }
+        return ChangeSet(
+            journalPath: journal, header: header, exit: fold.exit, notes: fold.notes, changes: fold.changes(),
+            eventCount: fold.eventCount, ending: ending)
+    }
+}

@@ -1,0 +1,182 @@
+import ChangerecSystem
+
+/// Journal records in, change set out: a pure reducer.
+///
+/// Events decide *where to look*, the seal decides *what is there*: a path is added when the baseline
+/// did not have it and the seal does, deleted when the baseline had it and the seal does not, changed
+/// when both have it and events touched it. A path created and removed within the step vanishes.
+/// The kernel may merge and reorder queued events, so the fold never relies on their exact sequence
+/// beyond "this name was removed at some point" and "this directory arrived whole".
+public struct Fold {
+    struct Facts {
+        var created = false
+        var removed = false
+        var lastWasRemoval = false
+        var touched = false
+        var arrivedWhole = false
+        var isDirectory = false
+        var renamedFrom: RelativePath?
+    }
+
+    public private(set) var header: JournalHeader?
+    public private(set) var exit: JournalExit?
+    public private(set) var notes: [JournalNote] = []
+    public private(set) var eventCount: UInt64 = 0
+    private var facts: [RelativePath: Facts] = [:]
+    private var seal: [SealEntry] = []
+    private var sealed = false
+
+    public init() {}
+
+    public mutating func add(_ record: JournalRecord) {
+        switch record {
+        case .header(let header): self.header = header
+        case .event(let event): add(event)
+        case .note(let note): notes.append(note)
+        case .exit(let exit): self.exit = exit
+        case .seal(let entry): seal.append(entry)
+        case .sealEnd: sealed = true
+        }
+    }
+
+    private mutating func add(_ event: JournalEvent) {
+        eventCount += 1
+        switch event.operation {
+        case .create:
+            update(event.path) {
+                $0.created = true
+                $0.lastWasRemoval = false
+                $0.isDirectory = event.isDirectory
+            }
+        case .moveIn:
+            update(event.path) {
+                $0.created = true
+                $0.lastWasRemoval = false
+                $0.isDirectory = event.isDirectory
+                $0.arrivedWhole = $0.arrivedWhole || event.isDirectory
+                $0.renamedFrom = nil
+            }
+        case .delete, .moveOut:
+            update(event.path) {
+                $0.removed = true
+                $0.lastWasRemoval = true
+            }
+        case .rename:
+            guard let target = event.path2 else { return }
+            let origin = facts[event.path]?.renamedFrom ?? event.path
+            update(event.path) {
+                $0.removed = true
+                $0.lastWasRemoval = true
+            }
+            update(target) {
+                $0.created = true
+                $0.removed = true  // whatever the target replaced is gone
+                $0.lastWasRemoval = false
+                $0.isDirectory = event.isDirectory
+                $0.arrivedWhole = $0.arrivedWhole || event.isDirectory
+                $0.renamedFrom = origin
+            }
+        case .modify, .attrib, .touch:
+            update(event.path) { $0.touched = true }
+        }
+    }
+
+    private mutating func update(_ path: RelativePath, _ change: (inout Facts) -> Void) {
+        change(&facts[path, default: Facts()])
+    }
+
+    /// The change set, from the seal when the journal has one, else from the events alone.
+    public func changes() -> [Change] {
+        let direct = sealed ? fromSeal() : fromEvents()
+        return Self.hidingCovered(direct)
+    }
+
+    /// Whether the change set was decided by a seal.
+    public var hasSeal: Bool { sealed }
+
+    private func fromSeal() -> [Change] {
+        var byPath: [RelativePath: Change] = [:]
+        var structural: [RelativePath] = []
+        var sealByPath: [RelativePath: SealEntry] = [:]
+        let existedBefore = Set(seal.compactMap { $0.before == nil ? nil : $0.path })
+        for entry in seal {
+            sealByPath[entry.path] = entry
+            let fact = facts[entry.path]
+            var change: Change
+            switch (entry.before, entry.after) {
+            case (nil, nil):
+                continue
+            case (nil, .some(let after)):
+                change = Change(.added, entry.path, type: after.type)
+                change.subtree = after.type == .directory && (fact?.arrivedWhole ?? false)
+            case (.some(let before), nil):
+                change = Change(.deleted, entry.path, type: before)
+            case (.some(let before), .some(let after)):
+                guard let fact, fact.touched || fact.removed || fact.created || before != after.type else { continue }
+                change = Change(.changed, entry.path, type: after.type)
+                let replaced = fact.removed || fact.arrivedWhole
+                change.opaque = before == .directory && after.type == .directory && replaced
+                change.subtree = after.type == .directory && fact.arrivedWhole
+            }
+            if let origin = fact?.renamedFrom, change.kind != .deleted, existedBefore.contains(origin) {
+                change.renamedFrom = origin
+            }
+            change.before = entry.before
+            change.after = entry.after
+            change.symlinkTarget = entry.after?.symlinkTarget
+            byPath[entry.path] = change
+            if change.kind != .changed || (fact?.created ?? false) || (fact?.removed ?? false) {
+                structural.append(entry.path)
+            }
+        }
+        // A directory whose entries were added or removed has changed too (its mtime moved), as in docker diff.
+        for path in structural {
+            guard let parent = path.parent, !parent.isRoot, byPath[parent] == nil,
+                let entry = sealByPath[parent], entry.before == .directory, let after = entry.after,
+                after.type == .directory
+            else { continue }
+            var parentChange = Change(.changed, parent, type: .directory)
+            parentChange.before = entry.before
+            parentChange.after = after
+            byPath[parent] = parentChange
+        }
+        return byPath.values.sorted { RelativePath.treeOrder($0.path, $1.path) }
+    }
+
+    private func fromEvents() -> [Change] {
+        var result: [Change] = []
+        for (path, fact) in facts {
+            let type: FileType = fact.isDirectory ? .directory : .unknown
+            var change: Change
+            if fact.lastWasRemoval {
+                change = Change(.deleted, path, type: type)
+            } else if fact.created {
+                change = Change(.added, path, type: type)
+                change.subtree = fact.arrivedWhole
+            } else if fact.touched {
+                change = Change(.changed, path, type: type)
+            } else {
+                continue
+            }
+            result.append(change)
+        }
+        return result.sorted { RelativePath.treeOrder($0.path, $1.path) }
+    }
+
+    /// Leaves out what an ancestor entry already says: anything below a deleted directory, and the
+    /// contents of a directory that arrived whole.
+    static func hidingCovered(_ changes: [Change]) -> [Change] {
+        var covering: [RelativePath: Change] = [:]
+        var result: [Change] = []
+        for change in changes {
+            let covered = change.path.ancestors.contains { ancestor in
+                guard let above = covering[ancestor] else { return false }
+                return above.kind == .deleted || above.subtree
+            }
+            if covered { continue }
+            covering[change.path] = change
+            result.append(change)
+        }
+        return result
+    }
+}

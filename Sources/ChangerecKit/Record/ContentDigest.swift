@@ -1,0 +1,47 @@
+import ChangerecSystem
+import Crypto
+import Glibc
+import SystemPackage
+
+/// SHA-256 digests of what the seal records: file content and extended attributes.
+enum ContentDigest {
+    /// The SHA-256 of the regular file `name` in `directory`, or `nil` when it cannot be read or is no
+    /// longer the object `expected` describes. Opened with `O_NOFOLLOW | O_NONBLOCK`: a symbolic link or
+    /// a fifo swapped in meanwhile is neither followed nor waited on.
+    static func ofFile(_ name: [UInt8], in directory: FileDescriptor, expected: FileStatus) -> [UInt8]? {
+        guard
+            let fd = try? FileSystem.open(
+                name, relativeTo: directory, flags: O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY)
+        else { return nil }
+        defer { FileSystem.close(fd) }
+        guard let status = try? FileSystem.status(of: fd), status.type == .regular, status.inode == expected.inode
+        else { return nil }
+        var hasher = SHA256()
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            guard let count = try? FileSystem.read(fd, into: buffer) else { return nil }
+            if count == 0 { break }
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+        }
+        return Array(hasher.finalize())
+    }
+
+    /// The SHA-256 over `name`'s sorted xattrs (each as u32 name length, name, u32 value length,
+    /// value), or `nil` when it has none.
+    static func ofXattrs(_ name: [UInt8], in directory: FileDescriptor) -> [UInt8]? {
+        guard let attributes = try? Xattrs.all(of: name, in: directory), !attributes.isEmpty else { return nil }
+        return ofXattrList(attributes)
+    }
+
+    static func ofXattrList(_ attributes: [(name: [UInt8], value: [UInt8])]) -> [UInt8] {
+        var hasher = SHA256()
+        for attribute in attributes {
+            for part in [attribute.name, attribute.value] {
+                withUnsafeBytes(of: UInt32(part.count).littleEndian) { hasher.update(bufferPointer: $0) }
+                part.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+            }
+        }
+        return Array(hasher.finalize())
+    }
+}

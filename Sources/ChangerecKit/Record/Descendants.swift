@@ -1,0 +1,18 @@
+import ChangerecSystem
+
+/// The processes below this one: after the command exits, those still running are the step's
+/// stragglers, reparented to changerec because it is their subreaper.
+enum Descendants {
+    static func running(below ancestor: Int32) -> [JournalExit.Straggler] {
+        let table = Host.processTable()
+        var children: [Int32: [Host.ProcessInfo]] = [:]
+        for process in table where process.state != "Z" { children[process.parent, default: []].append(process) }
+        var result: [JournalExit.Straggler] = []
+        var queue = children[ancestor] ?? []
+        while let process = queue.popLast() {
+            result.append(JournalExit.Straggler(pid: process.pid, name: process.name))
+            queue += children[process.pid] ?? []
+        }
+        return result.sorted { $0.pid < $1.pid }
+    }
+}

@@ -1,0 +1,39 @@
+/// The distinct paths a step touched, with just enough per path to coalesce repeats: memory grows with
+/// the number of changed paths, never with the number of events (a million writes to one file are one
+/// entry and one journal record).
+struct PathTable {
+    private enum Class: UInt8 { case content, attributes, other }
+
+    private var lastClass: [RelativePath: Class] = [:]
+    /// Directories that arrived whole (rename targets, moved in): their contents are sealed by a walk.
+    private(set) var wholeDirectories: Set<RelativePath> = []
+    private(set) var coalesced: UInt64 = 0
+
+    var paths: Set<RelativePath> { Set(lastClass.keys) }
+    var count: Int { lastClass.count }
+
+    /// Whether `event` says something new and must be written.
+    mutating func admit(_ event: JournalEvent) -> Bool {
+        let eventClass: Class
+        switch event.operation {
+        case .modify: eventClass = .content
+        case .attrib: eventClass = .attributes
+        default: eventClass = .other
+        }
+        if eventClass != .other, lastClass[event.path] == eventClass {
+            coalesced += 1
+            return false
+        }
+        lastClass[event.path] = eventClass
+        if let second = event.path2 { lastClass[second] = .other }
+        switch event.operation {
+        case .rename where event.isDirectory:
+            if let second = event.path2 { wholeDirectories.insert(second) }
+        case .moveIn where event.isDirectory:
+            wholeDirectories.insert(event.path)
+        default:
+            break
+        }
+        return true
+    }
+}

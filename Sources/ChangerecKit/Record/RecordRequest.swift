@@ -1,0 +1,35 @@
+import ChangerecSystem
+
+/// Which watcher to use.
+public enum BackendChoice: String, Sendable, CaseIterable {
+    case auto
+    case inotify
+}
+
+/// What to record: a command, the tree to watch and where the journal goes.
+public struct RecordRequest: Sendable {
+    /// The command and its arguments, as raw bytes.
+    public var command: [[UInt8]]
+    /// ROOT as given; `nil` is the current directory.
+    public var root: [UInt8]?
+    /// `--journal FILE`; `nil` picks the next free `ROOT/.changerec/NNNN.journal`.
+    public var journal: [UInt8]?
+    public var backend: BackendChoice = .auto
+    /// Wait for every descendant of the command, not only the command itself.
+    public var waitForDescendants = false
+    /// A test hook: leave the kernel queue unread until the command ends, to force an overflow.
+    public var stallReaderUntilExit = false
+
+    public init(command: [[UInt8]]) {
+        self.command = command
+    }
+}
+
+/// How a recorded step ended.
+public struct RecordOutcome: Sendable {
+    public var termination: Termination
+    public var journalPath: [UInt8]
+    public var changeSet: ChangeSet
+    public var notes: [JournalNote]
+    public var exit: JournalExit
+}

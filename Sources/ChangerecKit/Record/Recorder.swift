@@ -1,0 +1,195 @@
+import ChangerecSystem
+import Glibc
+import SystemPackage
+
+/// Records one step: arms the watcher on ROOT, runs the command, drains the kernel queue once it has
+/// ended, and seals the journal with the final state of every path it names.
+///
+/// One thread, one `poll` loop over the watcher's descriptor and a signalfd. The signalfd carries the
+/// signals to forward and SIGCHLD (changerec is the step's subreaper, so orphaned descendants become
+/// its children and are reaped here too).
+public struct Recorder {
+    /// Signals forwarded to the command. A terminal's Ctrl-C already reaches the command through the
+    /// shared process group; only signals sent to changerec alone (`kill PID`) are forwarded.
+    static let forwardedSignals: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
+
+    public init() {}
+
+    /// - Returns: the command's termination, the journal's path and the folded change set. A failing
+    ///   command is a result, not an error.
+    /// - Throws: `ChangerecError` when the step cannot be recorded: ROOT missing or not a directory,
+    ///   command not found (`.commandNotFound`) or not executable, the watch limit, a journal write error.
+    public func record(_ request: RecordRequest) throws(ChangerecError) -> RecordOutcome {
+        let rootPath = try canonicalRoot(request.root)
+        let rootFD: FileDescriptor
+        do {
+            rootFD = try FileSystem.open(rootPath, flags: O_RDONLY | O_DIRECTORY)
+        } catch {
+            throw ChangerecError.system("open ROOT", path: printable(rootPath), error)
+        }
+        defer { FileSystem.close(rootFD) }
+        guard let program = request.command.first else {
+            throw ChangerecError(.usage, "no command given; put it after '--', as in: changerec -- make install")
+        }
+        let executable = try CommandResolver.resolve(program, searchPath: Host.environment("PATH"))
+
+        let signals: SignalDescriptor
+        do {
+            signals = try SignalDescriptor(signals: Self.forwardedSignals + [SIGCHLD])
+            try ChildProcess.becomeSubreaper()
+        } catch {
+            throw ChangerecError.system("set up signal handling", error)
+        }
+
+        let (journalFD, journalPath) = try JournalLocation.create(explicit: request.journal, root: rootPath)
+        let writer = JournalWriter(descriptor: journalFD, path: journalPath)
+        var excluded = [RelativePath(trusted: JournalLocation.directoryName)]
+        if let inside = JournalLocation.relative(journalPath, below: rootPath) { excluded.append(inside) }
+        let exclusions = Exclusions(excluded)
+
+        let backend: WatchBackend
+        let reason: String
+        do {
+            backend = try InotifyBackend(root: rootFD, rootPath: rootPath, exclusions: exclusions)
+            reason = request.backend == .inotify ? "chosen with --backend inotify" : "the only backend in this version"
+        } catch {
+            removeJournal(journalPath)
+            throw error
+        }
+        let startWall = Host.wallClockNanoseconds()
+        let startClock = Host.monotonicNanoseconds()
+        var log = StepLog(writer: writer, startClock: startClock)
+        let baseline: Baseline
+        do {
+            let (armedBaseline, armOutputs) = try backend.arm()
+            baseline = armedBaseline
+            writer.append(
+                .header(
+                    JournalHeader(
+                        root: rootPath, backend: backend.name, backendReason: reason, argv: request.command,
+                        startNanoseconds: startWall, host: Host.name(), recorderPID: ChildProcess.currentID)))
+            log.take(armOutputs)
+            try writer.flush()
+        } catch {
+            removeJournal(journalPath)
+            throw error
+        }
+
+        let child: pid_t
+        do {
+            child = try ChildProcess.spawn(
+                executable: executable, arguments: request.command,
+                defaultSignals: Self.forwardedSignals + [SIGCHLD, SIGPIPE])
+        } catch {
+            removeJournal(journalPath)
+            throw ChangerecError(.commandNotExecutable, "cannot execute '\(printable(program))': \(error)", errno: error)
+        }
+
+        var termination: Termination?
+        var childrenRemain = true
+        while termination == nil || (request.waitForDescendants && childrenRemain) {
+            let readQueue = !(request.stallReaderUntilExit && termination == nil)
+            let descriptors = readQueue ? [signals.descriptor, backend.descriptor] : [signals.descriptor]
+            let ready: [Bool]
+            do {
+                ready = try Poll.waitReadable(descriptors)
+            } catch {
+                throw ChangerecError.system("poll", error)
+            }
+            if ready[0] {
+                let deliveries: [SignalDescriptor.Delivery]
+                do { deliveries = try signals.readAvailable() } catch { throw ChangerecError.system("read signals", error) }
+                for delivery in deliveries {
+                    if delivery.signal == SIGCHLD {
+                        while true {
+                            let reaped: (pid: pid_t, termination: Termination)?
+                            do { reaped = try ChildProcess.reapIfEnded() } catch {
+                                childrenRemain = false
+                                break
+                            }
+                            guard let reaped else { break }
+                            if reaped.pid == child { termination = reaped.termination }
+                        }
+                    } else if delivery.code != SI_KERNEL {
+                        // SI_KERNEL marks a terminal's signal, which the command's process group got too.
+                        ChildProcess.send(delivery.signal, to: child)
+                    }
+                }
+            }
+            if readQueue && ready.count > 1 && ready[1] {
+                log.take(try backend.readAvailable())
+                try writer.flush()
+            }
+        }
+        let endClock = Host.monotonicNanoseconds()
+        let stragglers = request.waitForDescendants ? [] : Descendants.running(below: ChildProcess.currentID)
+        log.take(try backend.finish())
+
+        // Invariant: the loop above runs until `termination` is set.
+        let ended = termination ?? .exited(0)
+        let exit = JournalExit(
+            time: UInt64(max(0, endClock - startClock)), termination: ended, kernelEvents: backend.kernelEventCount,
+            writtenEvents: writer.eventCount, overflowed: backend.overflowed, waited: request.waitForDescendants,
+            stragglers: stragglers)
+        writer.append(.exit(exit))
+        let sealer = SealBuilder(root: rootFD, baseline: baseline, exclusions: exclusions)
+        let paths = sealer.paths(named: log.table.paths, wholeDirectories: log.table.wholeDirectories)
+        try sealer.seal(paths) { (entry) throws(ChangerecError) in
+            writer.append(.seal(entry))
+            if writer.sealCount % 4096 == 0 { try writer.flush() }
+        }
+        try writer.finish()
+
+        let changeSet = try ChangeSet.load(journal: journalPath)
+        return RecordOutcome(termination: ended, journalPath: journalPath, changeSet: changeSet, notes: log.notes, exit: exit)
+    }
+
+    private func canonicalRoot(_ given: [UInt8]?) throws(ChangerecError) -> [UInt8] {
+        let path: [UInt8]
+        do throws(Errno) {
+            if let given { path = try FileSystem.canonicalPath(given) } else { path = try FileSystem.currentDirectory() }
+        } catch .noSuchFileOrDirectory {
+            throw ChangerecError(.notADirectory, "ROOT '\(printable(given ?? []))' does not exist; pass an existing directory with --root")
+        } catch {
+            throw ChangerecError.system("resolve ROOT", path: printable(given ?? []), error)
+        }
+        let status: FileStatus
+        do {
+            status = try FileSystem.status(of: path, in: FileDescriptor(rawValue: AT_FDCWD))
+        } catch {
+            throw ChangerecError.system("stat ROOT", path: printable(path), error)
+        }
+        guard status.type == .directory else {
+            throw ChangerecError(.notADirectory, "ROOT '\(printable(given ?? path))' is not a directory; pass a directory with --root")
+        }
+        return path
+    }
+
+    private func removeJournal(_ path: [UInt8]) {
+        try? FileSystem.unlink(path)
+    }
+}
+
+/// Writes what the backend reports, coalescing repeats and stamping times.
+private struct StepLog {
+    let writer: JournalWriter
+    let startClock: Int64
+    var table = PathTable()
+    var notes: [JournalNote] = []
+
+    mutating func take(_ outputs: [WatchOutput]) {
+        let now = UInt64(max(0, Host.monotonicNanoseconds() - startClock))
+        for output in outputs {
+            switch output {
+            case .event(var event):
+                guard table.admit(event) else { continue }
+                event.time = now
+                writer.append(.event(event))
+            case .note(var note):
+                note.time = now
+                notes.append(note)
+                writer.append(.note(note))
+            }
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import ChangerecSystem
+import Glibc
+import SystemPackage
+
+/// Reads the final state of every path a journal names, after the command has ended.
+///
+/// Every path is reached with `openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS)` on its parent and a
+/// no-follow `fstatat` on its name, so a directory swapped for a symbolic link never leads outside ROOT:
+/// such a path is simply gone.
+struct SealBuilder {
+    let root: FileDescriptor
+    let baseline: Baseline
+    let exclusions: Exclusions
+
+    /// The paths to seal: those named, their ancestors, and everything below each directory that
+    /// arrived whole (renamed or moved in), in tree order.
+    func paths(named: Set<RelativePath>, wholeDirectories: Set<RelativePath>) -> [RelativePath] {
+        var all = named
+        for path in named {
+            for ancestor in path.ancestors where !ancestor.isRoot { all.insert(ancestor) }
+        }
+        for directory in wholeDirectories {
+            all.formUnion(descendants(of: directory))
+        }
+        return all.filter { !exclusions.contains($0) }.sorted(by: RelativePath.treeOrder)
+    }
+
+    /// Seal entries for `paths`, handed on one at a time so memory holds one entry, not all of them.
+    func seal(_ paths: [RelativePath], _ emit: (SealEntry) throws(ChangerecError) -> Void) throws(ChangerecError) {
+        var parent: (path: RelativePath, fd: FileDescriptor?)?
+        defer { if let fd = parent?.fd { FileSystem.close(fd) } }
+        for path in paths {
+            let directoryPath = path.parent ?? .root
+            if parent?.path != directoryPath {
+                if let fd = parent?.fd { FileSystem.close(fd) }
+                let name = path.isRoot ? [] : directoryPath.bytes
+                parent = (directoryPath, try? FileSystem.openBeneath(name, in: root, flags: O_RDONLY | O_DIRECTORY))
+            }
+            let after = parent?.fd.flatMap { finalState(of: path.isRoot ? [] : path.name, in: $0) }
+            try emit(SealEntry(path: path, before: baseline.type(of: path), after: after))
+        }
+    }
+
+    private func finalState(of name: [UInt8], in directory: FileDescriptor) -> FinalState? {
+        guard let status = try? FileSystem.status(of: name, in: directory) else { return nil }
+        var target: [UInt8]?
+        var content: [UInt8]?
+        switch status.type {
+        case .symlink: target = try? FileSystem.symlinkTarget(of: name, in: directory)
+        case .regular: content = ContentDigest.ofFile(name, in: directory, expected: status)
+        default: break
+        }
+        return FinalState(
+            status: status, symlinkTarget: target, contentDigest: content,
+            xattrDigest: ContentDigest.ofXattrs(name, in: directory))
+    }
+
+    private func descendants(of start: RelativePath) -> [RelativePath] {
+        var result: [RelativePath] = []
+        var stack = [start]
+        while let path = stack.popLast() {
+            guard !exclusions.contains(path),
+                let fd = try? FileSystem.openBeneath(path.bytes, in: root, flags: O_RDONLY | O_DIRECTORY)
+            else { continue }
+            defer { FileSystem.close(fd) }
+            for entry in (try? DirectoryReader.entries(of: fd)) ?? [] {
+                guard let child = path.appending(entry.name) else { continue }
+                result.append(child)
+                if entry.type == .directory { stack.append(child) }
+            }
+        }
+        return result
+    }
+}

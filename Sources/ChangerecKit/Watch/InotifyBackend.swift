@@ -1,0 +1,328 @@
+import ChangerecSystem
+import Glibc
+import SystemPackage
+
+/// The unprivileged backend: one inotify watch per directory under ROOT.
+///
+/// inotify reports names relative to a watched directory, so the backend keeps a map from watch to
+/// directory path, updated in event order when directories are renamed: an event is recorded under the
+/// path its directory had when the event was read. Its blind spots, handled here:
+/// - A new directory is watched only once its create event is read; whatever was made inside it before
+///   that is found by a scan right after the watch is added (so `mkdir -p a/b/c && touch a/b/c/f` is
+///   never missed). A file may then be reported twice, which is harmless.
+/// - A rename is two records, `IN_MOVED_FROM` and `IN_MOVED_TO`, paired by cookie. A half without its
+///   partner is a move out of ROOT (a delete) or into ROOT (a create of the whole moved-in subtree).
+/// - `IN_Q_OVERFLOW` means events were dropped: the backend rescans ROOT against the baseline.
+public final class InotifyBackend: WatchBackend {
+    public let name = "inotify"
+    public var descriptor: FileDescriptor { inotify.descriptor }
+    public private(set) var kernelEventCount: UInt64 = 0
+    public private(set) var overflowed = false
+
+    private let rootFD: FileDescriptor
+    private let rootPath: [UInt8]
+    private let exclusions: Exclusions
+    private let inotify: Inotify
+    private var pathOfWatch: [Int32: RelativePath] = [:]
+    private var watchOfPath: [RelativePath: Int32] = [:]
+    private var baseline = Baseline()
+    /// An `IN_MOVED_FROM` waiting for its `IN_MOVED_TO`; the kernel queues the pair back to back.
+    private var pendingMove: (cookie: UInt32, path: RelativePath, isDirectory: Bool)?
+    /// New directories that could not be watched (watch limit): walked again when the step ends.
+    private var unwatched: Set<RelativePath> = []
+
+    // No IN_DONT_FOLLOW: the watch is added through the /proc/self/fd magic link of an open directory,
+    // which must be followed to reach that directory; the descriptor already pins the inode.
+    static let watchMask: UInt32 =
+        Inotify.Mask.modify | Inotify.Mask.attrib | Inotify.Mask.closeWrite | Inotify.Mask.movedFrom
+        | Inotify.Mask.movedTo | Inotify.Mask.create | Inotify.Mask.delete | Inotify.Mask.deleteSelf
+        | Inotify.Mask.moveSelf | Inotify.Mask.onlyDirectory
+        | Inotify.Mask.excludeUnlinked
+
+    private enum WalkMode { case baseline, synthesizeCreates, watchOnly, rescan }
+
+    /// - Parameters:
+    ///   - root: an open descriptor of ROOT, kept open by the caller while the backend lives.
+    ///   - rootPath: ROOT's absolute path, for messages.
+    public init(root: FileDescriptor, rootPath: [UInt8], exclusions: Exclusions) throws(ChangerecError) {
+        rootFD = root
+        self.rootPath = rootPath
+        self.exclusions = exclusions
+        do {
+            inotify = try Inotify()
+        } catch .tooManyOpenFiles {
+            throw ChangerecError(
+                .watchLimit,
+                "cannot start inotify: fs.inotify.max_user_instances (\(Self.limit("max_user_instances"))) is reached; raise it with sysctl",
+                errno: .tooManyOpenFiles)
+        } catch {
+            throw ChangerecError.system("start inotify", error)
+        }
+    }
+
+    public func arm() throws(ChangerecError) -> (Baseline, [WatchOutput]) {
+        var outputs: [WatchOutput] = []
+        try walk(from: .root, mode: .baseline, into: &outputs)
+        return (baseline, outputs)
+    }
+
+    public func readAvailable() throws(ChangerecError) -> [WatchOutput] {
+        let records: [Inotify.Record]
+        do {
+            records = try inotify.readAvailable()
+        } catch {
+            throw ChangerecError.system("read inotify events", error)
+        }
+        var outputs: [WatchOutput] = []
+        for record in records {
+            try handle(record, into: &outputs)
+        }
+        return outputs
+    }
+
+    public func finish() throws(ChangerecError) -> [WatchOutput] {
+        var outputs: [WatchOutput] = []
+        // The command has ended, so every event it caused is already queued: read to empty.
+        while true {
+            let batch = try readAvailable()
+            if batch.isEmpty { break }
+            outputs += batch
+        }
+        settlePendingMove(into: &outputs)
+        for path in unwatched.sorted(by: RelativePath.treeOrder) {
+            try walk(from: path, mode: .synthesizeCreates, into: &outputs)
+        }
+        unwatched.removeAll()
+        return outputs
+    }
+
+    // MARK: - Records
+
+    private func handle(_ record: Inotify.Record, into outputs: inout [WatchOutput]) throws(ChangerecError) {
+        kernelEventCount += 1
+        let mask = record.mask
+        if mask & Inotify.Mask.queueOverflow != 0 {
+            try recoverFromOverflow(into: &outputs)
+            return
+        }
+        if mask & Inotify.Mask.ignored != 0 {
+            if let path = pathOfWatch.removeValue(forKey: record.watch), watchOfPath[path] == record.watch {
+                watchOfPath[path] = nil
+            }
+            return
+        }
+        // A watch dropped when its directory left ROOT may still deliver what was queued: ignore it.
+        guard let directory = pathOfWatch[record.watch] else { return }
+        let isDirectory = mask & Inotify.Mask.isDirectory != 0
+
+        if record.name.isEmpty {
+            // Events on a watched directory itself: its parent's watch reports them by name, except
+            // for ROOT, which has no watched parent.
+            guard directory.isRoot else { return }
+            if mask & (Inotify.Mask.deleteSelf | Inotify.Mask.moveSelf) != 0 {
+                outputs.append(.note(JournalNote(.rootMovedOrDeleted, "ROOT itself was moved or deleted during the step")))
+            } else if mask & Inotify.Mask.attrib != 0 {
+                outputs.append(.event(JournalEvent(.attrib, .root, isDirectory: true)))
+            }
+            return
+        }
+        guard let path = directory.appending(record.name) else { return }
+        let completesMove = mask & Inotify.Mask.movedTo != 0 && pendingMove?.cookie == record.cookie
+        if !completesMove { settlePendingMove(into: &outputs) }
+
+        if exclusions.contains(path) {
+            // Moving something into changerec's own directory takes it out of the recorded tree.
+            if completesMove { settlePendingMove(into: &outputs) }
+            return
+        }
+        if mask & Inotify.Mask.create != 0 {
+            outputs.append(.event(JournalEvent(.create, path, isDirectory: isDirectory)))
+            if isDirectory { try walk(from: path, mode: .synthesizeCreates, into: &outputs) }
+        }
+        if mask & Inotify.Mask.delete != 0 {
+            outputs.append(.event(JournalEvent(.delete, path, isDirectory: isDirectory)))
+            unwatched = unwatched.filter { !$0.isWithin(path) }
+        }
+        if mask & (Inotify.Mask.modify | Inotify.Mask.closeWrite) != 0 {
+            outputs.append(.event(JournalEvent(.modify, path, isDirectory: isDirectory)))
+        }
+        if mask & Inotify.Mask.attrib != 0 {
+            outputs.append(.event(JournalEvent(.attrib, path, isDirectory: isDirectory)))
+        }
+        if mask & Inotify.Mask.movedFrom != 0 {
+            pendingMove = (record.cookie, path, isDirectory)
+        }
+        if mask & Inotify.Mask.movedTo != 0 {
+            if completesMove, let source = pendingMove {
+                pendingMove = nil
+                outputs.append(.event(JournalEvent(.rename, source.path, to: path, isDirectory: isDirectory)))
+                if isDirectory { rebaseWatches(from: source.path, to: path) }
+            } else {
+                outputs.append(.event(JournalEvent(.moveIn, path, isDirectory: isDirectory)))
+                if isDirectory { try walk(from: path, mode: .watchOnly, into: &outputs) }
+            }
+            // A directory created and renamed before its create event was read has no watch yet.
+            if isDirectory && watchOfPath[path] == nil {
+                try walk(from: path, mode: .synthesizeCreates, into: &outputs)
+            }
+        }
+    }
+
+    /// An `IN_MOVED_FROM` whose partner did not follow: the object left ROOT.
+    private func settlePendingMove(into outputs: inout [WatchOutput]) {
+        guard let move = pendingMove else { return }
+        pendingMove = nil
+        outputs.append(.event(JournalEvent(.moveOut, move.path, isDirectory: move.isDirectory)))
+        if move.isDirectory {
+            // Its watches would go on reporting changes made outside ROOT under stale paths.
+            for (watch, path) in pathOfWatch where path.isWithin(move.path) {
+                inotify.removeWatch(watch)
+                pathOfWatch[watch] = nil
+                watchOfPath[path] = nil
+            }
+        }
+        unwatched = unwatched.filter { !$0.isWithin(move.path) }
+    }
+
+    private func rebaseWatches(from old: RelativePath, to new: RelativePath) {
+        // Whatever was at the destination (an empty directory) has been replaced.
+        for (watch, path) in pathOfWatch where path.isWithin(new) && !path.isWithin(old) {
+            pathOfWatch[watch] = nil
+            watchOfPath[path] = nil
+        }
+        for (watch, path) in pathOfWatch where path.isWithin(old) {
+            let moved = path.rebased(from: old, to: new)
+            watchOfPath[path] = nil
+            pathOfWatch[watch] = moved
+            watchOfPath[moved] = watch
+        }
+        unwatched = Set(unwatched.map { $0.isWithin(old) ? $0.rebased(from: old, to: new) : $0 })
+    }
+
+    private func register(_ watch: Int32, _ path: RelativePath) {
+        if let previous = pathOfWatch[watch], watchOfPath[previous] == watch { watchOfPath[previous] = nil }
+        pathOfWatch[watch] = path
+        watchOfPath[path] = watch
+    }
+
+    // MARK: - Overflow
+
+    /// Events were dropped: compare the tree as it is now with the names captured at arming. What
+    /// vanished is deleted, what appeared is created, and every survivor counts as possibly modified.
+    private func recoverFromOverflow(into outputs: inout [WatchOutput]) throws(ChangerecError) {
+        overflowed = true
+        settlePendingMove(into: &outputs)
+        outputs.append(
+            .note(
+                JournalNote(
+                    .queueOverflow,
+                    "the inotify queue overflowed (fs.inotify.max_queued_events = \(Self.limit("max_queued_events"))): events were lost; rescanning ROOT"
+                )))
+        let previousWatches = pathOfWatch
+        pathOfWatch = [:]
+        watchOfPath = [:]
+        var rescan: [WatchOutput] = []
+        try walk(from: .root, mode: .rescan, into: &rescan)
+        for (watch, _) in previousWatches where pathOfWatch[watch] == nil {
+            inotify.removeWatch(watch)
+        }
+        var seen = Set<RelativePath>()
+        var created = 0
+        var touched = 0
+        for case .event(let event) in rescan {
+            seen.insert(event.path)
+            if event.operation == .create { created += 1 } else { touched += 1 }
+        }
+        var deleted = 0
+        for (path, type) in baseline.types where !seen.contains(path) {
+            rescan.append(.event(JournalEvent(.delete, path, isDirectory: type == .directory, isSynthesized: true)))
+            deleted += 1
+        }
+        outputs += rescan
+        outputs.append(
+            .note(
+                JournalNote(
+                    .rescanDone,
+                    "rescan after overflow: \(created) new, \(deleted) gone, \(touched) possibly changed (every survivor counts as changed)"
+                )))
+    }
+
+    // MARK: - Walking
+
+    private func walk(from start: RelativePath, mode: WalkMode, into outputs: inout [WatchOutput]) throws(ChangerecError) {
+        var stack = [start]
+        while let path = stack.popLast() {
+            if exclusions.contains(path) { continue }
+            let directory: FileDescriptor
+            do {
+                directory = try FileSystem.openBeneath(path.bytes, in: rootFD, flags: O_RDONLY | O_DIRECTORY)
+            } catch {
+                if mode == .baseline && path.isRoot { throw ChangerecError.system("open", path: printable(rootPath), error) }
+                switch error {
+                case .noSuchFileOrDirectory, .notDirectory, .tooManySymbolicLinkLevels:
+                    continue  // gone or replaced since it was named; its own events say what happened
+                default:
+                    outputs.append(.note(JournalNote(.unreadableDirectory, path: path, "cannot open \(path): \(error)")))
+                    continue
+                }
+            }
+            defer { FileSystem.close(directory) }
+            do {
+                register(try inotify.addWatch(onOpenDirectory: directory, mask: Self.watchMask), path)
+            } catch .noSpace {
+                let limit = Self.limit("max_user_watches")
+                if mode == .baseline {
+                    throw ChangerecError(
+                        .watchLimit,
+                        "cannot watch '\(printable(rootPath))\(path.isRoot ? "" : "/" + printable(path.bytes))': fs.inotify.max_user_watches (\(limit)) is exhausted; raise it (sysctl -w fs.inotify.max_user_watches=N) or run as root for --backend fanotify",
+                        errno: .noSpace)
+                }
+                outputs.append(
+                    .note(
+                        JournalNote(
+                            .watchLimit, path: path,
+                            "fs.inotify.max_user_watches (\(limit)) is exhausted: \(path) is not watched and will be walked when the step ends; raise the limit with sysctl"
+                        )))
+                unwatched.insert(path)
+            } catch {
+                outputs.append(.note(JournalNote(.unwatchedDirectory, path: path, "cannot watch \(path): \(error)")))
+                if mode == .baseline && path.isRoot { throw ChangerecError.system("watch", path: printable(rootPath), error) }
+            }
+            let entries: [DirectoryEntry]
+            do {
+                entries = try DirectoryReader.entries(of: directory)
+            } catch {
+                if mode == .baseline && path.isRoot { throw ChangerecError.system("read directory", path: printable(rootPath), error) }
+                outputs.append(.note(JournalNote(.unreadableDirectory, path: path, "cannot read \(path): \(error)")))
+                continue
+            }
+            for entry in entries {
+                guard let child = path.appending(entry.name), !exclusions.contains(child) else { continue }
+                let isDirectory = entry.type == .directory
+                switch mode {
+                case .baseline:
+                    baseline.record(child, entry.type)
+                case .synthesizeCreates:
+                    let target = entry.type == .symlink ? try? FileSystem.symlinkTarget(of: entry.name, in: directory) : nil
+                    outputs.append(
+                        .event(JournalEvent(.create, child, isDirectory: isDirectory, isSynthesized: true, symlinkTarget: target)))
+                case .rescan:
+                    let operation: JournalEvent.Operation = baseline.type(of: child) == nil ? .create : .touch
+                    outputs.append(.event(JournalEvent(operation, child, isDirectory: isDirectory, isSynthesized: true)))
+                case .watchOnly:
+                    break
+                }
+                if isDirectory { stack.append(child) }
+            }
+        }
+    }
+
+    /// A value from `/proc/sys/fs/inotify`, for messages.
+    static func limit(_ name: String) -> String {
+        guard let fd = try? FileSystem.open(Array("/proc/sys/fs/inotify/\(name)".utf8), flags: O_RDONLY),
+            let bytes = try? FileSystem.read(fd, count: 64, at: 0)
+        else { return "?" }
+        FileSystem.close(fd)
+        return String(decoding: bytes.filter { $0 != 0x0A }, as: UTF8.self)
+    }
+}

@@ -1,0 +1,62 @@
+import CChangerecLinux
+import Glibc
+
+/// Writing to the standard streams, and whether they are terminals.
+public enum StandardStreams {
+    /// Writes `text` to standard error at once (unbuffered), as messages should be.
+    public static func writeError(_ text: String) {
+        var bytes = Array(text.utf8)
+        bytes.withUnsafeMutableBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = Glibc.write(2, raw.baseAddress.map { $0 + offset }, raw.count - offset)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { return }
+                offset += n
+            }
+        }
+    }
+
+    /// Writes `text` to standard output through stdio's buffer.
+    public static func writeOutput(_ text: String) {
+        fputs(text, cchangerec_stdout())
+    }
+
+    /// Flushes standard output. Returns `false` when the write failed (a closed pipe, a full disk).
+    @discardableResult
+    public static func flushOutput() -> Bool {
+        fflush(cchangerec_stdout()) == 0 && ferror(cchangerec_stdout()) == 0
+    }
+
+    public static var errorIsTerminal: Bool { isatty(2) == 1 }
+}
+
+/// The raw bytes of this process's arguments; `CommandLine.arguments` repairs names that are not UTF-8.
+public enum RawArguments {
+    public static func all() -> [[UInt8]] {
+        (0..<Int(CommandLine.argc)).map { index in
+            guard let pointer = CommandLine.unsafeArgv[index] else { return [] }
+            return Array(UnsafeBufferPointer(start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self), count: strlen(pointer)))
+        }
+    }
+}
+
+/// Calendar time for output, without Foundation.
+public enum Timestamp {
+    /// `2026-11-29T04:30:00.123456789Z` for nanoseconds since the Unix epoch.
+    public static func iso8601(nanoseconds: Int64) -> String {
+        let seconds = nanoseconds >= 0 ? nanoseconds / 1_000_000_000 : (nanoseconds - 999_999_999) / 1_000_000_000
+        let fraction = nanoseconds - seconds * 1_000_000_000
+        var time = time_t(seconds)
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        func pad(_ value: Int32, _ width: Int) -> String {
+            let digits = String(value)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        let fractionDigits = String(fraction)
+        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
+            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2))."
+            + String(repeating: "0", count: 9 - fractionDigits.count) + fractionDigits + "Z"
+    }
+}

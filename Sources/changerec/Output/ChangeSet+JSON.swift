@@ -1,0 +1,59 @@
+import ChangerecKit
+import ChangerecSystem
+
+extension Change {
+    var json: JSONObject {
+        var object = JSONObject()
+        object.add("kind", kind.rawValue)
+        object.add("path", path: path)
+        object.add("type", type.name)
+        if let target = symlinkTarget { object.add("target", bytes: target) }
+        if subtree { object.add("subtree", true) }
+        if opaque { object.add("opaque", true) }
+        if let origin = renamedFrom { object.add("renamed_from", path: origin) }
+        if let after {
+            object.add("mode", "0" + String(after.permissions, radix: 8))
+            object.add("uid", after.uid)
+            object.add("gid", after.gid)
+            if after.type == .regular { object.add("size", after.size) }
+            if let digest = after.contentDigest { object.add("sha256", JSON.hex(digest)) }
+        }
+        return object
+    }
+}
+
+extension ChangeSet {
+    /// The whole change set as one JSON object; documented in docs/changes-json.md.
+    var json: JSONObject {
+        var object = JSONObject()
+        object.add("journal", bytes: journalPath)
+        object.add("root", bytes: header.root)
+        object.add("backend", header.backend)
+        object.add("complete", isComplete)
+        object.add("overflow", overflowed)
+        if let exit {
+            switch exit.termination {
+            case .exited(let code): object.add("exit_code", code)
+            case .signaled(let signal): object.add("signal", signal)
+            }
+            object.add(
+                "stragglers",
+                exit.stragglers.map { straggler in
+                    var entry = JSONObject()
+                    entry.add("pid", straggler.pid)
+                    entry.add("name", straggler.name)
+                    return entry
+                })
+        }
+        object.add("events", eventCount)
+        object.add("notes", notes.map { note in
+            var entry = JSONObject()
+            entry.add("kind", note.kind.name)
+            if let path = note.path { entry.add("path", path: path) }
+            entry.add("message", note.message)
+            return entry
+        })
+        object.add("changes", changes.map(\.json))
+        return object
+    }
+}

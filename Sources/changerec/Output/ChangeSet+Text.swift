@@ -1,0 +1,48 @@
+import ChangerecKit
+import ChangerecSystem
+
+extension Change {
+    /// `A /path`, `C /link -> target`, with notes in parentheses: `docker diff`'s lines, extended.
+    var textLine: String {
+        var line = "\(kind.rawValue) \(path)"
+        if let target = symlinkTarget { line += " -> " + RelativePath.escaped(target) }
+        var notes: [String] = []
+        if let origin = renamedFrom { notes.append("renamed from \(origin)") }
+        if subtree { notes.append("whole directory") }
+        if opaque { notes.append("replaced") }
+        if !notes.isEmpty { line += " (" + notes.joined(separator: ", ") + ")" }
+        return line
+    }
+}
+
+extension ChangeSet {
+    var textLines: [String] { changes.map(\.textLine) }
+
+    /// Warnings a person must see: an incomplete journal, an overflow, stragglers, gaps.
+    var warnings: [String] {
+        var lines: [String] = []
+        if case .incomplete(let offset, let reason) = ending {
+            lines.append(
+                "journal '\(String(decoding: journalPath, as: UTF8.self))' is incomplete (\(reason) at byte \(offset)): the list is derived from its events alone and may miss changes"
+            )
+        }
+        if overflowed {
+            lines.append("the kernel queue overflowed: ROOT was rescanned and every existing path counts as possibly changed")
+        }
+        for note in notes where note.kind != .queueOverflow && note.kind != .rescanDone {
+            lines.append(note.message)
+        }
+        if let exit, !exit.stragglers.isEmpty {
+            let names = exit.stragglers.map { "\($0.pid) \($0.name)" }.joined(separator: ", ")
+            lines.append(
+                "\(exit.stragglers.count) process(es) of the step were still running when it ended, and their later changes are not recorded: \(names); pass --wait to wait for them"
+            )
+        }
+        return lines
+    }
+
+    /// `N events, M changed paths, backend B, journal J`.
+    var summaryLine: String {
+        "\(eventCount) events, \(changes.count) changed paths, backend \(header.backend), journal \(String(decoding: journalPath, as: UTF8.self))"
+    }
+}

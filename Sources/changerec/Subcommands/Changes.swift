@@ -1,0 +1,37 @@
+import ArgumentParser
+import ChangerecKit
+import ChangerecSystem
+
+struct Changes: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print what a recorded step changed: A (added), C (changed), D (deleted).",
+        discussion: """
+            Folds the journal's events and seal into one entry per path. A directory that arrived whole
+            (renamed or moved in) is one entry; its contents are not listed one by one. A journal cut short
+            is folded from its events alone, marked incomplete, and exits with status 1.
+            """)
+
+    @Argument(help: ArgumentHelp("The journal (default: the newest in ./.changerec/).", valueName: "journal"))
+    var journal: String?
+
+    @Flag(name: .long, help: "Print one JSON object (see docs/changes-json.md).")
+    var json = false
+
+    func run() throws {
+        let path = try journalPath(journal)
+        let changeSet: ChangeSet
+        do {
+            changeSet = try ChangeSet.load(journal: path)
+        } catch {
+            throw fail(error)
+        }
+        if json {
+            StandardStreams.writeOutput(changeSet.json.text + "\n")
+        } else {
+            for line in changeSet.textLines { StandardStreams.writeOutput(line + "\n") }
+        }
+        try finishOutput()
+        for warning in changeSet.warnings { StandardStreams.writeError("changerec: warning: \(warning)\n") }
+        if !changeSet.isComplete { throw ExitCode(1) }
+    }
+}

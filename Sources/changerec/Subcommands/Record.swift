@@ -1,0 +1,86 @@
+import ArgumentParser
+import ChangerecKit
+import ChangerecSystem
+
+struct Record: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a command and record every change it makes under ROOT.",
+        discussion: """
+            The command inherits standard streams, terminal and environment; SIGINT, SIGTERM, SIGHUP and
+            SIGQUIT sent to changerec are forwarded to it. changerec exits with the command's status
+            (128+N if killed by signal N, 127 if not found, 126 if not executable, 125 if changerec
+            itself failed). When the command ends, the change list and a summary go to standard error.
+            """)
+
+    @Option(name: .long, help: ArgumentHelp("The directory tree to watch (default: the current directory).", valueName: "dir"))
+    var root: String?
+
+    @Option(name: .long, help: ArgumentHelp("Where to write the journal (default: the next free ROOT/.changerec/NNNN.journal).", valueName: "file"))
+    var journal: String?
+
+    @Option(name: .long, help: "Watcher backend: auto or inotify.")
+    var backend: String = "auto"
+
+    @Flag(name: .long, help: "Wait for every descendant of the command, not only the command.")
+    var wait = false
+
+    @Flag(name: .long, help: "Print nothing when the command ends.")
+    var quiet = false
+
+    @Flag(name: .long, help: "Print the change set as one JSON object on standard error instead of text.")
+    var json = false
+
+    @Argument(parsing: .postTerminator, help: ArgumentHelp("The command to record, after '--'.", valueName: "command"))
+    var command: [String] = []
+
+    func validate() throws {
+        guard BackendChoice(rawValue: backend) != nil else {
+            throw ValidationError("unknown backend '\(backend)'; use auto or inotify")
+        }
+        guard !command.isEmpty else {
+            throw ValidationError("no command given; put it after '--', as in: changerec -- make install")
+        }
+    }
+
+    func run() throws {
+        // Invariant: validate() accepted the name.
+        var request = RecordRequest(command: rawCommand())
+        request.backend = BackendChoice(rawValue: backend) ?? .auto
+        request.root = root.map(rawArgument)
+        request.journal = journal.map(rawArgument)
+        request.waitForDescendants = wait
+        request.stallReaderUntilExit = Host.environment("CHANGEREC_TEST_STALL_READER") == "1"
+
+        let outcome: RecordOutcome
+        do {
+            outcome = try Recorder().record(request)
+        } catch {
+            switch error.code {
+            case .commandNotFound: throw fail(error, status: 127)
+            case .commandNotExecutable: throw fail(error, status: 126)
+            default: throw fail(error, status: 125)
+            }
+        }
+        if !quiet {
+            let changeSet = outcome.changeSet
+            if json {
+                StandardStreams.writeError(changeSet.json.text + "\n")
+            } else {
+                var text = changeSet.textLines.map { $0 + "\n" }.joined()
+                for warning in changeSet.warnings { text += "changerec: warning: \(warning)\n" }
+                text += "changerec: \(changeSet.summaryLine)\n"
+                StandardStreams.writeError(text)
+            }
+        }
+        throw ExitCode(outcome.termination.shellStatus)
+    }
+
+    /// The command exactly as its bytes were given: everything after the first `--`.
+    private func rawCommand() -> [[UInt8]] {
+        let raw = RawArguments.all()
+        if let separator = raw.firstIndex(of: Array("--".utf8)), raw.count - separator - 1 == command.count {
+            return Array(raw[(separator + 1)...])
+        }
+        return command.map { Array($0.utf8) }
+    }
+}

@@ -1,0 +1,55 @@
+import ArgumentParser
+import ChangerecKit
+import ChangerecSystem
+
+struct Show: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print a journal: its header, one event per line, the exit record and the seal.",
+        discussion: "A journal cut short is printed up to its last whole record and said to be incomplete (exit status 1).")
+
+    @Argument(help: ArgumentHelp("The journal (default: the newest in ./.changerec/).", valueName: "journal"))
+    var journal: String?
+
+    @Flag(name: .long, help: "Write JSON Lines: one object per record, then one 'end' object.")
+    var json = false
+
+    func run() throws {
+        let path = try journalPath(journal)
+        let reader: JournalReader
+        do {
+            reader = try JournalReader(path: path)
+        } catch {
+            throw fail(error)
+        }
+        var start: Int64 = 0
+        if !json { StandardStreams.writeOutput("journal  \(RelativePath.escaped(path))\n") }
+        do {
+            while let record = try reader.next() {
+                if case .header(let header) = record { start = header.startNanoseconds }
+                StandardStreams.writeOutput((json ? record.json.text : record.textLine(start: start)) + "\n")
+            }
+        } catch {
+            try finishOutput()
+            throw fail(error)
+        }
+        var end = JSONObject()
+        end.add("record", "end")
+        switch reader.ending {
+        case .incomplete(let offset, let reason):
+            end.add("complete", false)
+            end.add("offset", offset)
+            end.add("reason", reason)
+            StandardStreams.writeOutput(json ? end.text + "\n" : "end      INCOMPLETE: \(reason) at byte \(offset)\n")
+            try finishOutput()
+            throw fail(
+                ChangerecError(
+                    .journalIncomplete,
+                    "journal '\(RelativePath.escaped(path))' is incomplete (\(reason) at byte \(offset)); the \(reader.recordCount) records before it are intact"
+                ))
+        default:
+            end.add("complete", true)
+            StandardStreams.writeOutput(json ? end.text + "\n" : "end      complete, \(reader.recordCount) records\n")
+            try finishOutput()
+        }
+    }
+}
