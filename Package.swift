@@ -54,7 +54,10 @@ let package = Package(
         ),
         .target(
             name: "ChangerecTestSupport",
-            dependencies: ["ChangerecKit", "ChangerecSystem"],
+            dependencies: [
+                "ChangerecKit", "ChangerecSystem", "CChangerecLinux",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             path: "Tests/ChangerecTestSupport",
             swiftSettings: strict
         ),
@@ -66,7 +69,8 @@ let package = Package(
         ),
         .testTarget(
             name: "ChangerecIntegrationTests",
-            dependencies: ["ChangerecKit", "ChangerecSystem", "ChangerecTestSupport"],
+            // The executable is a dependency so that `swift test` builds the binary the tests run.
+            dependencies: ["changerec", "ChangerecKit", "ChangerecSystem", "ChangerecTestSupport"],
             swiftSettings: strict
         ),
     ]

@@ -1,0 +1,149 @@
+import CChangerecLinux  // for <sys/xattr.h>, which Glibc's module map leaves out
+import Crypto
+import Glibc
+
+/// What the oracle knows of one object: everything a real change can alter.
+public struct ObjectState: Equatable, Sendable {
+    public var type: UInt32
+    public var mode: UInt32
+    public var uid: UInt32
+    public var gid: UInt32
+    public var size: Int64
+    public var mtime: Int64
+    public var mtimeNanoseconds: Int
+    public var rdev: UInt64
+    public var content: [UInt8]?
+    public var target: [UInt8]?
+    public var xattrs: [[UInt8]: [UInt8]]
+
+    /// The names of the fields that differ from `other`; ROOT's own mtime is not compared.
+    public func differingFields(from other: ObjectState, isRoot: Bool) -> [String] {
+        var fields: [String] = []
+        if type != other.type { fields.append("type") }
+        if mode != other.mode { fields.append("mode") }
+        if uid != other.uid { fields.append("uid") }
+        if gid != other.gid { fields.append("gid") }
+        if size != other.size && type == S_IFREG { fields.append("size") }
+        if !isRoot && (mtime != other.mtime || mtimeNanoseconds != other.mtimeNanoseconds) { fields.append("mtime") }
+        if rdev != other.rdev { fields.append("rdev") }
+        if content != other.content { fields.append("content") }
+        if target != other.target { fields.append("target") }
+        if xattrs != other.xattrs { fields.append("xattrs") }
+        return fields
+    }
+}
+
+/// A real difference between two snapshots.
+public struct Difference: Sendable, CustomStringConvertible {
+    public enum Kind: Sendable { case added, removed, changed([String]) }
+    public var path: [UInt8]
+    public var kind: Kind
+
+    public var description: String {
+        let shown = "/" + String(decoding: path, as: UTF8.self)
+        switch kind {
+        case .added: return "added \(shown)"
+        case .removed: return "removed \(shown)"
+        case .changed(let fields): return "changed \(shown) (\(fields.joined(separator: ", ")))"
+        }
+    }
+}
+
+/// The ground truth: every object under a tree, read with `lstat`, `readlink`, content SHA-256 and
+/// xattrs, written independently of the code under test. `.changerec/` at the top is left out.
+public struct TreeSnapshot: Sendable {
+    public var objects: [[UInt8]: ObjectState] = [:]
+
+    public static func take(_ root: String) throws -> TreeSnapshot {
+        var snapshot = TreeSnapshot()
+        let rootBytes = Array(root.utf8)
+        snapshot.objects[[]] = try state(of: rootBytes)
+        var stack: [[UInt8]] = [[]]
+        while let relative = stack.popLast() {
+            let full = relative.isEmpty ? rootBytes : rootBytes + [0x2F] + relative
+            for name in try names(in: full) {
+                if relative.isEmpty && name == Array(".changerec".utf8) { continue }
+                let child = relative.isEmpty ? name : relative + [0x2F] + name
+                let object = try state(of: rootBytes + [0x2F] + child)
+                snapshot.objects[child] = object
+                if object.type == S_IFDIR { stack.append(child) }
+            }
+        }
+        return snapshot
+    }
+
+    /// Every path whose existence or state differs in `after`.
+    public func differences(to after: TreeSnapshot) -> [Difference] {
+        var result: [Difference] = []
+        for (path, old) in objects {
+            guard let new = after.objects[path] else {
+                result.append(Difference(path: path, kind: .removed))
+                continue
+            }
+            let fields = new.differingFields(from: old, isRoot: path.isEmpty)
+            if !fields.isEmpty { result.append(Difference(path: path, kind: .changed(fields))) }
+        }
+        for path in after.objects.keys where objects[path] == nil {
+            result.append(Difference(path: path, kind: .added))
+        }
+        return result.sorted { $0.path.lexicographicallyPrecedes($1.path) }
+    }
+
+    private static func withC<R>(_ bytes: [UInt8], _ body: (UnsafePointer<CChar>) -> R) -> R {
+        var terminated = bytes.map { CChar(bitPattern: $0) }
+        terminated.append(0)
+        return terminated.withUnsafeBufferPointer { body($0.baseAddress!) }
+    }
+
+    private static func names(in directory: [UInt8]) throws -> [[UInt8]] {
+        guard let stream = withC(directory, { opendir($0) }) else { throw TestFailure("opendir failed: errno \(errno)") }
+        defer { closedir(stream) }
+        var result: [[UInt8]] = []
+        while let entry = readdir(stream) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix(while: { $0 != 0 })) }
+            if name == [0x2E] || name == [0x2E, 0x2E] { continue }
+            result.append(name)
+        }
+        return result
+    }
+
+    private static func state(of path: [UInt8]) throws -> ObjectState {
+        var st = stat()
+        guard withC(path, { lstat($0, &st) }) == 0 else { throw TestFailure("lstat failed: errno \(errno)") }
+        let type = st.st_mode & S_IFMT
+        var content: [UInt8]?
+        var target: [UInt8]?
+        if type == S_IFREG {
+            let fd = withC(path, { open($0, O_RDONLY | O_NOFOLLOW) })
+            guard fd >= 0 else { throw TestFailure("open failed: errno \(errno)") }
+            defer { close(fd) }
+            var hasher = SHA256()
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let n = read(fd, &buffer, buffer.count)
+                if n <= 0 { break }
+                hasher.update(data: buffer[0..<n])
+            }
+            content = Array(hasher.finalize())
+        } else if type == S_IFLNK {
+            var buffer = [CChar](repeating: 0, count: 4097)
+            let n = withC(path, { readlink($0, &buffer, 4096) })
+            target = n >= 0 ? buffer[0..<n].map { UInt8(bitPattern: $0) } : nil
+        }
+        var xattrs: [[UInt8]: [UInt8]] = [:]
+        var list = [CChar](repeating: 0, count: 65536)
+        let listed = withC(path, { llistxattr($0, &list, list.count) })
+        if listed > 0 {
+            for name in list[0..<listed].split(separator: 0) {
+                let nameBytes = name.map { UInt8(bitPattern: $0) }
+                var value = [UInt8](repeating: 0, count: 65536)
+                let got = withC(path, { p in withC(nameBytes, { n in lgetxattr(p, n, &value, value.count) }) })
+                if got >= 0 { xattrs[nameBytes] = Array(value[0..<got]) }
+            }
+        }
+        return ObjectState(
+            type: type, mode: st.st_mode & 0o7777, uid: st.st_uid, gid: st.st_gid, size: Int64(st.st_size),
+            mtime: Int64(st.st_mtim.tv_sec), mtimeNanoseconds: st.st_mtim.tv_nsec, rdev: UInt64(st.st_rdev),
+            content: content, target: target, xattrs: xattrs)
+    }
+}
