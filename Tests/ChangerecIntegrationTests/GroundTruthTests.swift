@@ -21,8 +21,10 @@ struct GroundTruthTests {
         if expectDifferences {
             #expect(!truth.differences.isEmpty, "the workload changed nothing, so this test proves nothing", sourceLocation: sourceLocation)
         }
-        #expect(truth.missing.isEmpty, "missed: \(truth.missing)\nrecorded: \(truth.changes.changes)", sourceLocation: sourceLocation)
-        #expect(truth.changes.complete, sourceLocation: sourceLocation)
+        let missing = truth.missing
+        let complete = truth.changes.complete
+        #expect(missing.isEmpty, "missed: \(missing.prefix(20))\nrecorded: \(truth.changes.changes.prefix(40))", sourceLocation: sourceLocation)
+        #expect(complete, sourceLocation: sourceLocation)
         return (truth, tree)
     }
 
@@ -64,8 +66,10 @@ struct GroundTruthTests {
                     with open("d%03d/f%03d" % (d, f), "w") as out: out.write(str(f))
             '
             """, backend: backend)
-        #expect(truth.differences.count >= 20_200)
-        #expect(truth.changes.changes.filter { $0.kind == "A" }.count >= 20_200)
+        let differences = truth.differences.count
+        let added = truth.changes.changes.filter { $0.kind == "A" }.count
+        #expect(differences >= 20_200)
+        #expect(added >= 20_200)
     }
 
     @Test("a populated directory renamed", arguments: backends)

@@ -1,0 +1,141 @@
+import ChangerecTestSupport
+import Foundation
+import Glibc
+import Testing
+
+/// The binary as a user meets it: exit statuses, one-line errors, journals numbered per run.
+@Suite("command line: statuses and messages")
+struct CommandLineTests {
+    @Test("the command's exit status is changerec's")
+    func exitStatusPassesThrough() throws {
+        let tree = try TemporaryTree()
+        let result = try Run.changerec(["--quiet", "--", "/bin/sh", "-c", "exit 3"], directory: tree.root)
+        #expect(result.status == 3)
+        #expect(result.stderr.isEmpty)
+    }
+
+    @Test("a command killed by SIGTERM gives 143")
+    func killedBySignal() throws {
+        let tree = try TemporaryTree()
+        let result = try Run.changerec(["--quiet", "--", "/bin/sh", "-c", "kill -TERM $$"], directory: tree.root)
+        #expect(result.status == 143)
+    }
+
+    @Test("a command that does not exist gives 127 and one line, and no journal")
+    func commandNotFound() throws {
+        let tree = try TemporaryTree()
+        let result = try Run.changerec(["--", "no-such-cmd"], directory: tree.root)
+        #expect(result.status == 127)
+        #expect(result.stderr == "changerec: command not found: no-such-cmd\n")
+        #expect(!FileManager.default.fileExists(atPath: tree.path(".changerec/0001.journal")))
+    }
+
+    @Test("a command that is not executable gives 126 and one line")
+    func commandNotExecutable() throws {
+        let tree = try TemporaryTree()
+        try tree.prepare("echo 'echo hi' > script && chmod 0644 script")
+        let result = try Run.changerec(["--", "./script"], directory: tree.root)
+        #expect(result.status == 126)
+        #expect(result.stderr.hasPrefix("changerec: cannot execute './script'"))
+        #expect(result.stderr.filter { $0 == "\n" }.count == 1)
+    }
+
+    @Test("a missing ROOT is one line and a non-zero status")
+    func rootMissing() throws {
+        let tree = try TemporaryTree()
+        let result = try Run.changerec(["--root", tree.path("nope"), "--", "/bin/true"], directory: tree.root)
+        #expect(result.status != 0)
+        #expect(result.stderr == "changerec: ROOT '\(tree.path("nope"))' does not exist; pass an existing directory with --root\n")
+    }
+
+    @Test("a ROOT that is a file is one line and a non-zero status")
+    func rootNotADirectory() throws {
+        let tree = try TemporaryTree()
+        try tree.prepare("echo x > file")
+        let result = try Run.changerec(["--root", tree.path("file"), "--", "/bin/true"], directory: tree.root)
+        #expect(result.status != 0)
+        #expect(result.stderr == "changerec: ROOT '\(tree.path("file"))' is not a directory; pass a directory with --root\n")
+    }
+
+    @Test("no command after '--' is a usage error")
+    func missingCommand() throws {
+        let tree = try TemporaryTree()
+        let result = try Run.changerec(["--root", tree.root], directory: tree.root)
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("no command given"))
+    }
+
+    @Test("a second run gets the next journal number, and `changes` reads the newest")
+    func journalsAreNumbered() throws {
+        let tree = try TemporaryTree()
+        _ = try Run.changerec(["--quiet", "--", "/bin/sh", "-c", "echo 1 > one"], directory: tree.root)
+        _ = try Run.changerec(["--quiet", "--", "/bin/sh", "-c", "echo 2 > two"], directory: tree.root)
+        #expect(FileManager.default.fileExists(atPath: tree.path(".changerec/0001.journal")))
+        #expect(FileManager.default.fileExists(atPath: tree.path(".changerec/0002.journal")))
+        let newest = try Run.changerec(["changes"], directory: tree.root)
+        #expect(newest.stdout == "A /two\n")
+        let first = try Run.changerec(["changes", tree.path(".changerec/0001.journal")], directory: tree.root)
+        #expect(first.stdout == "A /one\n")
+    }
+
+    @Test("the summary lists changes docker-diff style, then one line of totals")
+    func summaryFormat() throws {
+        let tree = try TemporaryTree()
+        try tree.prepare("echo old > gone && ln -s a link")
+        let result = try Run.changerec(
+            ["--", "/bin/sh", "-c", "rm gone && echo n > new && ln -sfn b link"], directory: tree.root)
+        let lines = result.stderr.split(separator: "\n").map(String.init)
+        #expect(lines.dropLast() == ["D /gone", "C /link -> b", "A /new"])
+        #expect(lines.last?.hasPrefix("changerec: ") == true)
+        #expect(lines.last?.contains("changed paths, backend inotify, journal ") == true)
+    }
+
+    @Test("--json prints the change set as one object on standard error")
+    func recordJSON() throws {
+        let tree = try TemporaryTree()
+        let result = try Run.changerec(["--json", "--", "/bin/sh", "-c", "echo x > f"], directory: tree.root)
+        let changes = try RecordedChanges(json: Data(result.stderr.utf8))
+        #expect(changes.entry("f")?.kind == "A")
+        #expect(changes.backend == "inotify")
+    }
+
+    @Test("the journal and .changerec/ never appear in the change set, wherever the journal is")
+    func selfExcluded() throws {
+        let tree = try TemporaryTree()
+        try tree.prepare("mkdir out")
+        let result = try Run.changerec(
+            ["--journal", tree.path("out/step.journal"), "--", "/bin/sh", "-c", "echo x > f"], directory: tree.root)
+        #expect(result.stderr.hasPrefix("A /f\nchangerec: "))
+        let listed = try Run.changerec(["changes", tree.path("out/step.journal")])
+        #expect(listed.stdout == "A /f\n")
+    }
+
+    @Test("descendants still running are named; --wait waits for them and records their changes")
+    func stragglers() throws {
+        let tree = try TemporaryTree()
+        let script = "(exec sleep 1) & (sleep 0.3; echo late > late) & echo early > early"
+        let unwaited = try Run.changerec(["--", "/bin/sh", "-c", script], directory: tree.root)
+        #expect(unwaited.stderr.contains("still running when it ended"))
+        #expect(unwaited.stderr.contains("sleep"))
+        let waited = try Run.changerec(["--wait", "--", "/bin/sh", "-c", script.replacingOccurrences(of: "late", with: "later")], directory: tree.root)
+        #expect(waited.stderr.contains("A /later\n"))
+        #expect(!waited.stderr.contains("still running"))
+    }
+
+    @Test("SIGTERM sent to changerec is forwarded to the command")
+    func signalForwarded() throws {
+        let tree = try TemporaryTree()
+        let fifo = tree.base + "/ready"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Run.binary)
+        process.arguments = ["--quiet", "--root", tree.root, "--", "/bin/sh", "-c", "echo ready > '\(fifo)'; exec sleep 100"]
+        try process.run()
+        // A fence, not a sleep: opening the fifo blocks until the command has started and opened it.
+        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: fifo))
+        _ = handle.readDataToEndOfFile()
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 143)
+    }
+}

@@ -1,0 +1,120 @@
+import ChangerecKit
+import ChangerecSystem
+import ChangerecTestSupport
+import Foundation
+import Glibc
+import Testing
+
+/// What happens when things go wrong: a queue overflow, a crash mid-step, a damaged journal.
+@Suite("robustness: overflow, crashes and damage")
+struct RobustnessTests {
+    @Test("a forced IN_Q_OVERFLOW is recorded, reported, and the change set still misses nothing")
+    func overflowIsRecoveredByRescan() throws {
+        let limit = try String(contentsOfFile: "/proc/sys/fs/inotify/max_queued_events", encoding: .utf8)
+        let queued = Int(limit.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 16384
+        let tree = try TemporaryTree()
+        // `burst` exists before the step, so it is watched from the start and every create in it queues an event.
+        try tree.prepare("mkdir burst keep && echo a > keep/modified && echo b > keep/removed && echo c > keep/same")
+        // The stall hook leaves the queue unread until the command ends, so more events than the queue
+        // holds must overflow it: deterministic, with no timing involved.
+        let truth = try GroundTruth.run(
+            """
+            python3 -c '
+            import os
+            for i in range(\(queued + 2000)):
+                open("burst/f%d" % i, "w").close()
+            '
+            echo changed > keep/modified && rm keep/removed && mkdir later && echo x > later/new
+            """, in: tree, environment: ["CHANGEREC_TEST_STALL_READER": "1"])
+        let overflowed = truth.changes.overflow
+        let notes = truth.changes.notes
+        let warned = truth.record.stderr.contains("changerec: warning: the kernel queue overflowed")
+        #expect(overflowed)
+        #expect(notes.contains("queue-overflow") && notes.contains("rescan"), "notes: \(notes)")
+        #expect(warned)
+        let missing = truth.missing
+        #expect(missing.isEmpty, "missed: \(missing.prefix(20))")
+        #expect(truth.changes.entry("keep/removed")?.kind == "D")
+        #expect(truth.changes.entry("later/new")?.kind == "A")
+    }
+
+    @Test("kill -9 of changerec mid-step leaves a journal that reads as incomplete")
+    func crashLeavesReadablePrefix() throws {
+        let tree = try TemporaryTree()
+        let journal = tree.base + "/crash.journal"
+        // The command kills its recorder, then goes on: the journal is cut wherever the recorder was.
+        let result = try Run.changerec(
+            ["--root", tree.root, "--journal", journal, "--", "/bin/sh", "-c", "echo a > a; mkdir d; kill -9 $PPID; echo b > b"],
+            directory: tree.root)
+        #expect(result.status == 137)
+        let shown = try Run.changerec(["show", journal])
+        #expect(shown.status == 1)
+        #expect(shown.stdout.contains("root     \(tree.root)"))
+        #expect(shown.stdout.contains("end      INCOMPLETE"))
+        #expect(shown.stderr.contains("is incomplete"))
+        #expect(shown.stderr.contains("records before it are intact"))
+        let listed = try Run.changerec(["changes", "--json", journal])
+        #expect(listed.status == 1)
+        #expect(try RecordedChanges(json: listed.stdoutData).complete == false)
+        #expect(listed.stderr.contains("is incomplete"))
+    }
+
+    @Test("flipping any byte of a journal gives a clear error with its offset, or a read marked incomplete")
+    func byteFlips() throws {
+        let tree = try TemporaryTree()
+        let journal = tree.base + "/good.journal"
+        let result = try Run.changerec(
+            ["--quiet", "--root", tree.root, "--journal", journal, "--", "/bin/sh", "-c", "mkdir d && echo x > d/f && ln -s d/f l"],
+            directory: tree.root)
+        try #require(result.status == 0)
+        let original = try Data(contentsOf: URL(fileURLWithPath: journal))
+        #expect(try ChangeSet.load(journal: Array(journal.utf8)).isComplete)
+        let damaged = tree.base + "/damaged.journal"
+        // Every byte when the journal is small, else an even spread of 600 positions.
+        let stride = max(1, original.count / 600)
+        var errors = 0
+        var incomplete = 0
+        for position in Swift.stride(from: 0, to: original.count, by: stride) {
+            var copy = original
+            copy[position] ^= 0x5A
+            try copy.write(to: URL(fileURLWithPath: damaged))
+            do {
+                let changeSet = try ChangeSet.load(journal: Array(damaged.utf8))
+                // A single flipped byte can never leave a journal whole: the checksums must catch it.
+                #expect(!changeSet.isComplete, "flip at byte \(position) read as complete")
+                incomplete += 1
+            } catch {
+                #expect(error.message.contains("byte") || error.code == .journalIncomplete, "flip at \(position): \(error.message)")
+                errors += 1
+            }
+        }
+        #expect(errors > 0)
+        #expect(errors + incomplete >= min(original.count, 600))
+    }
+
+    @Test("a damaged journal is one line naming the offset, through the binary")
+    func damagedJournalMessage() throws {
+        let tree = try TemporaryTree()
+        let journal = tree.base + "/j.journal"
+        _ = try Run.changerec(["--quiet", "--root", tree.root, "--journal", journal, "--", "/bin/sh", "-c", "echo x > f"])
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: journal))
+        bytes[20] ^= 0xFF  // inside the header frame's payload
+        try bytes.write(to: URL(fileURLWithPath: journal))
+        let listed = try Run.changerec(["changes", journal])
+        #expect(listed.status == 1)
+        #expect(listed.stdout.isEmpty)
+        #expect(listed.stderr == "changerec: journal '\(journal)' is damaged at byte 8 (bad checksum); the 0 records before it are intact\n")
+    }
+
+    @Test("a file that is not a journal is refused in one line")
+    func notAJournal() throws {
+        let tree = try TemporaryTree()
+        try tree.prepare("echo hello > notes.txt")
+        let shown = try Run.changerec(["show", tree.path("notes.txt")])
+        #expect(shown.status == 1)
+        #expect(shown.stderr == "changerec: '\(tree.path("notes.txt"))' is not a changerec journal (bad magic at byte 0)\n")
+        let missing = try Run.changerec(["changes", tree.path("nope.journal")])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.hasPrefix("changerec: journal '\(tree.path("nope.journal"))' does not exist"))
+    }
+}
