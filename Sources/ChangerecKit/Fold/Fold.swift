@@ -118,7 +118,7 @@ public struct Fold {
                 change.opaque = before == .directory && after.type == .directory && replaced
                 change.subtree = after.type == .directory && fact.arrivedWhole
             }
-            if let origin = fact?.renamedFrom, change.kind != .deleted, existedBefore.contains(origin) {
+            if let origin = fact?.renamedFrom, origin != entry.path, change.kind != .deleted, existedBefore.contains(origin) {
                 change.renamedFrom = origin
             }
             change.before = entry.before
@@ -129,7 +129,9 @@ public struct Fold {
                 structural.append(entry.path)
             }
         }
-        // A directory whose entries were added or removed has changed too (its mtime moved), as in docker diff.
+        // A directory whose entries were added or removed has changed too (its mtime moved), as in docker
+        // diff; that includes entries created and removed within the step, which leave no change of their own.
+        for (path, fact) in facts where fact.created || fact.removed { structural.append(path) }
         for path in structural {
             guard let parent = path.parent, !parent.isRoot, byPath[parent] == nil,
                 let entry = sealByPath[parent], entry.before == .directory, let after = entry.after,
