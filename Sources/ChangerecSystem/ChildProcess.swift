@@ -36,7 +36,8 @@ public enum ChildProcess {
     /// signals in `defaultSignals` restored to their default action and the signal mask emptied, so the
     /// child does not inherit the mask changerec uses for its signalfd. Standard streams, terminal and
     /// process group are inherited. The corresponding C function is `posix_spawn`.
-    public static func spawn(executable: [UInt8], arguments: [[UInt8]], defaultSignals: [Int32]) throws(Errno) -> pid_t {
+    public static func spawn(executable: [UInt8], arguments: [[UInt8]], defaultSignals: [Int32]) throws(Errno) -> pid_t
+    {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }

@@ -33,7 +33,8 @@ public enum DirectoryReader {
             }
             guard let cName = cchangerec_dirent_name(entry) else { continue }
             let length = strlen(cName)
-            let name = Array(UnsafeBufferPointer(start: UnsafeRawPointer(cName).assumingMemoryBound(to: UInt8.self), count: length))
+            let name = Array(
+                UnsafeBufferPointer(start: UnsafeRawPointer(cName).assumingMemoryBound(to: UInt8.self), count: length))
             if name == [0x2E] || name == [0x2E, 0x2E] { continue }
             var type = FileType(direntType: cchangerec_dirent_type(entry))
             if type == .unknown, let status = try? FileSystem.status(of: name, in: directory) {

@@ -69,7 +69,9 @@ public enum FileSystem {
     }
 
     /// Reads up to `buffer.count` bytes. The corresponding C function is `read`.
-    public static func read(_ descriptor: FileDescriptor, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {
+    public static func read(_ descriptor: FileDescriptor, into buffer: UnsafeMutableRawBufferPointer) throws(Errno)
+        -> Int
+    {
         try valueOrErrno("read") { Glibc.read(descriptor.rawValue, buffer.baseAddress, buffer.count) }.get()
     }
 
@@ -114,21 +116,29 @@ public enum FileSystem {
     }
 
     /// Creates a directory. The corresponding C function is `mkdirat`.
-    public static func makeDirectory(_ path: [UInt8], in directory: FileDescriptor = FileDescriptor(rawValue: AT_FDCWD), mode: mode_t = 0o755) throws(Errno) {
+    public static func makeDirectory(
+        _ path: [UInt8], in directory: FileDescriptor = FileDescriptor(rawValue: AT_FDCWD), mode: mode_t = 0o755
+    ) throws(Errno) {
         let rc = withCPath(path) { cPath in valueOrErrno("mkdirat") { mkdirat(directory.rawValue, cPath, mode) } }
         _ = try rc.get()
     }
 
     /// Renames `from` to `to` within `directory`. The corresponding C function is `renameat`.
-    public static func rename(_ from: [UInt8], to: [UInt8], in directory: FileDescriptor = FileDescriptor(rawValue: AT_FDCWD)) throws(Errno) {
+    public static func rename(
+        _ from: [UInt8], to: [UInt8], in directory: FileDescriptor = FileDescriptor(rawValue: AT_FDCWD)
+    ) throws(Errno) {
         let rc = withCPath(from) { cFrom in
-            withCPath(to) { cTo in valueOrErrno("renameat") { renameat(directory.rawValue, cFrom, directory.rawValue, cTo) } }
+            withCPath(to) { cTo in
+                valueOrErrno("renameat") { renameat(directory.rawValue, cFrom, directory.rawValue, cTo) }
+            }
         }
         _ = try rc.get()
     }
 
     /// Removes a file. The corresponding C function is `unlinkat`.
-    public static func unlink(_ path: [UInt8], in directory: FileDescriptor = FileDescriptor(rawValue: AT_FDCWD)) throws(Errno) {
+    public static func unlink(_ path: [UInt8], in directory: FileDescriptor = FileDescriptor(rawValue: AT_FDCWD))
+        throws(Errno)
+    {
         let rc = withCPath(path) { cPath in valueOrErrno("unlinkat") { unlinkat(directory.rawValue, cPath, 0) } }
         _ = try rc.get()
     }
@@ -138,14 +148,17 @@ public enum FileSystem {
         let result: UnsafeMutablePointer<CChar>? = withCPath(path) { realpath($0, nil) }
         guard let result else { throw currentErrno() }
         defer { free(result) }
-        return Array(UnsafeBufferPointer(start: UnsafeRawPointer(result).assumingMemoryBound(to: UInt8.self), count: strlen(result)))
+        return Array(
+            UnsafeBufferPointer(
+                start: UnsafeRawPointer(result).assumingMemoryBound(to: UInt8.self), count: strlen(result)))
     }
 
     /// The current working directory. The corresponding C function is `getcwd`.
     public static func currentDirectory() throws(Errno) -> [UInt8] {
         guard let cwd = getcwd(nil, 0) else { throw currentErrno() }
         defer { free(cwd) }
-        return Array(UnsafeBufferPointer(start: UnsafeRawPointer(cwd).assumingMemoryBound(to: UInt8.self), count: strlen(cwd)))
+        return Array(
+            UnsafeBufferPointer(start: UnsafeRawPointer(cwd).assumingMemoryBound(to: UInt8.self), count: strlen(cwd)))
     }
 
     /// Whether `path` names an executable regular file for this process. The corresponding C function is `access`.

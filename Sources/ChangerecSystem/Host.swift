@@ -41,7 +41,9 @@ public enum Host {
 
     /// Every process visible in `/proc` now. Processes that end while the table is read are left out.
     public static func processTable() -> [ProcessInfo] {
-        guard let directory = try? FileSystem.open(Array("/proc".utf8), flags: O_RDONLY | O_DIRECTORY) else { return [] }
+        guard let directory = try? FileSystem.open(Array("/proc".utf8), flags: O_RDONLY | O_DIRECTORY) else {
+            return []
+        }
         defer { FileSystem.close(directory) }
         guard let entries = try? DirectoryReader.entries(of: directory) else { return [] }
         var result: [ProcessInfo] = []
@@ -60,7 +62,9 @@ public enum Host {
         defer { FileSystem.close(fd) }
         guard let bytes = try? FileSystem.read(fd, count: 4096, at: 0) else { return nil }
         // "PID (COMM) STATE PPID ...": COMM may itself hold spaces and parentheses, so split at the last ')'.
-        guard let open = bytes.firstIndex(of: 0x28), let close = bytes.lastIndex(of: 0x29), open < close else { return nil }
+        guard let open = bytes.firstIndex(of: 0x28), let close = bytes.lastIndex(of: 0x29), open < close else {
+            return nil
+        }
         let name = String(decoding: bytes[(open + 1)..<close], as: UTF8.self)
         let fields = bytes[(close + 1)...].split(separator: 0x20)
         guard fields.count > 1, let parent = pid_t(String(decoding: fields[1], as: UTF8.self)),

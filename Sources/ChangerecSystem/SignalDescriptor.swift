@@ -34,7 +34,8 @@ public final class SignalDescriptor {
             let size = MemoryLayout<signalfd_siginfo>.size
             switch valueOrErrno("read", { Glibc.read(descriptor.rawValue, &info, size) }) {
             case .success(let n) where n == size:
-                result.append(Delivery(signal: Int32(info.ssi_signo), code: info.ssi_code, senderPID: pid_t(info.ssi_pid)))
+                result.append(
+                    Delivery(signal: Int32(info.ssi_signo), code: info.ssi_code, senderPID: pid_t(info.ssi_pid)))
             case .success, .failure(.wouldBlock):
                 return result
             case .failure(let error):
@@ -48,7 +49,9 @@ public final class SignalDescriptor {
 public enum Poll {
     /// Blocks until one of `descriptors` is readable (or `timeoutMilliseconds` passes; -1 waits forever)
     /// and returns which ones are.
-    public static func waitReadable(_ descriptors: [FileDescriptor], timeoutMilliseconds: Int32 = -1) throws(Errno) -> [Bool] {
+    public static func waitReadable(_ descriptors: [FileDescriptor], timeoutMilliseconds: Int32 = -1) throws(Errno)
+        -> [Bool]
+    {
         var fds = descriptors.map { pollfd(fd: $0.rawValue, events: Int16(POLLIN), revents: 0) }
         _ = try valueOrErrno("poll") { Glibc.poll(&fds, nfds_t(fds.count), timeoutMilliseconds) }.get()
         return fds.map { $0.revents != 0 }

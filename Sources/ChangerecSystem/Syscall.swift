@@ -28,12 +28,9 @@ func valueOrErrno<T: FixedWidthInteger>(
 /// A byte string as a NUL-terminated C string for the duration of `body`.
 @inline(__always)
 func withCPath<R>(_ bytes: [UInt8], _ body: (UnsafePointer<CChar>) -> R) -> R {
-    var terminated = bytes
-    terminated.append(0)
-    return terminated.withUnsafeBufferPointer { buffer in
-        // Invariant: `terminated` holds at least the NUL, so its storage has an address.
-        buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { body($0) }
-    }
+    let terminated = bytes.map { CChar(bitPattern: $0) } + [0]
+    // The array-to-pointer conversion keeps the storage alive for the duration of the call.
+    return body(terminated)
 }
 
 /// Bytes for printing in an error message; invalid UTF-8 becomes U+FFFD.

@@ -9,7 +9,9 @@ import SystemPackage
 public enum Xattrs {
     /// Every attribute of `name` in `directory`, sorted by name.
     /// The corresponding C functions are `llistxattr` and `lgetxattr`.
-    public static func all(of name: [UInt8], in directory: FileDescriptor) throws(Errno) -> [(name: [UInt8], value: [UInt8])] {
+    public static func all(of name: [UInt8], in directory: FileDescriptor) throws(Errno) -> [(
+        name: [UInt8], value: [UInt8]
+    )] {
         let path = Array("/proc/self/fd/\(directory.rawValue)/".utf8) + name
         let names = try list(path)
         var result: [(name: [UInt8], value: [UInt8])] = []
@@ -30,7 +32,9 @@ public enum Xattrs {
             var buffer = [UInt8](repeating: 0, count: size)
             let got = withCPath(path) { cPath in
                 buffer.withUnsafeMutableBytes { raw in
-                    valueOrErrno("llistxattr") { llistxattr(cPath, raw.baseAddress?.assumingMemoryBound(to: CChar.self), size) }
+                    valueOrErrno("llistxattr") {
+                        llistxattr(cPath, raw.baseAddress?.assumingMemoryBound(to: CChar.self), size)
+                    }
                 }
             }
             switch got {

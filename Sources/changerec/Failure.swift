@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChangerecKit
 import ChangerecSystem
 
 /// Prints `error` as one line on standard error and exits with `status`.
@@ -31,5 +32,3 @@ func rawArgument(_ value: String) -> [UInt8] {
     let raw = RawArguments.all()
     return raw.first { String(decoding: $0, as: UTF8.self) == value } ?? Array(value.utf8)
 }
-
-import ChangerecKit

@@ -45,7 +45,9 @@ struct CommandLineTests {
         let tree = try TemporaryTree()
         let result = try Run.changerec(["--root", tree.path("nope"), "--", "/bin/true"], directory: tree.root)
         #expect(result.status != 0)
-        #expect(result.stderr == "changerec: ROOT '\(tree.path("nope"))' does not exist; pass an existing directory with --root\n")
+        #expect(
+            result.stderr
+                == "changerec: ROOT '\(tree.path("nope"))' does not exist; pass an existing directory with --root\n")
     }
 
     @Test("a ROOT that is a file is one line and a non-zero status")
@@ -54,7 +56,9 @@ struct CommandLineTests {
         try tree.prepare("echo x > file")
         let result = try Run.changerec(["--root", tree.path("file"), "--", "/bin/true"], directory: tree.root)
         #expect(result.status != 0)
-        #expect(result.stderr == "changerec: ROOT '\(tree.path("file"))' is not a directory; pass a directory with --root\n")
+        #expect(
+            result.stderr == "changerec: ROOT '\(tree.path("file"))' is not a directory; pass a directory with --root\n"
+        )
     }
 
     @Test("no command after '--' is a usage error")
@@ -117,7 +121,9 @@ struct CommandLineTests {
         let unwaited = try Run.changerec(["--", "/bin/sh", "-c", script], directory: tree.root)
         #expect(unwaited.stderr.contains("still running when it ended"))
         #expect(unwaited.stderr.contains("sleep"))
-        let waited = try Run.changerec(["--wait", "--", "/bin/sh", "-c", script.replacingOccurrences(of: "late", with: "later")], directory: tree.root)
+        let waited = try Run.changerec(
+            ["--wait", "--", "/bin/sh", "-c", script.replacingOccurrences(of: "late", with: "later")],
+            directory: tree.root)
         #expect(waited.stderr.contains("A /later\n"))
         #expect(!waited.stderr.contains("still running"))
     }
@@ -129,7 +135,9 @@ struct CommandLineTests {
         #expect(mkfifo(fifo, 0o600) == 0)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Run.binary)
-        process.arguments = ["--quiet", "--root", tree.root, "--", "/bin/sh", "-c", "echo ready > '\(fifo)'; exec sleep 100"]
+        process.arguments = [
+            "--quiet", "--root", tree.root, "--", "/bin/sh", "-c", "echo ready > '\(fifo)'; exec sleep 100",
+        ]
         try process.run()
         // A fence, not a sleep: opening the fifo blocks until the command has started and opened it.
         let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: fifo))

@@ -17,13 +17,18 @@ struct GroundTruthTests {
     ) throws -> (GroundTruth, TemporaryTree) {
         let tree = try TemporaryTree()
         if !prepare.isEmpty { try tree.prepare(prepare.replacingOccurrences(of: "$OUT", with: tree.outside)) }
-        let truth = try GroundTruth.run(script.replacingOccurrences(of: "$OUT", with: tree.outside), in: tree, backend: backend)
+        let truth = try GroundTruth.run(
+            script.replacingOccurrences(of: "$OUT", with: tree.outside), in: tree, backend: backend)
         if expectDifferences {
-            #expect(!truth.differences.isEmpty, "the workload changed nothing, so this test proves nothing", sourceLocation: sourceLocation)
+            #expect(
+                !truth.differences.isEmpty, "the workload changed nothing, so this test proves nothing",
+                sourceLocation: sourceLocation)
         }
         let missing = truth.missing
         let complete = truth.changes.complete
-        #expect(missing.isEmpty, "missed: \(missing.prefix(20))\nrecorded: \(truth.changes.changes.prefix(40))", sourceLocation: sourceLocation)
+        #expect(
+            missing.isEmpty, "missed: \(missing.prefix(20))\nrecorded: \(truth.changes.changes.prefix(40))",
+            sourceLocation: sourceLocation)
         #expect(complete, sourceLocation: sourceLocation)
         return (truth, tree)
     }
@@ -42,7 +47,8 @@ struct GroundTruthTests {
     func sameSizeRewriteMtimeRestored(backend: String) throws {
         let (truth, _) = try check(
             "printf 'WXYZ' > f && touch -r \"$OUT/ref\" f",
-            prepare: "printf 'abcd' > f && touch -d '2001-02-03 04:05:06' f && touch -r f \"$OUT/ref\"", backend: backend)
+            prepare: "printf 'abcd' > f && touch -d '2001-02-03 04:05:06' f && touch -r f \"$OUT/ref\"",
+            backend: backend)
         #expect(truth.changes.entry("f")?.kind == "C")
     }
 
@@ -86,7 +92,8 @@ struct GroundTruthTests {
     func directoriesMovedInAndOut(backend: String) throws {
         let (truth, _) = try check(
             "mv \"$OUT/incoming\" incoming && echo x > incoming/sub/added && mv leaving \"$OUT/leaving\"",
-            prepare: "mkdir -p \"$OUT/incoming/sub\" && echo i > \"$OUT/incoming/sub/i\" && mkdir -p leaving/deep && echo l > leaving/deep/l",
+            prepare:
+                "mkdir -p \"$OUT/incoming/sub\" && echo i > \"$OUT/incoming/sub/i\" && mkdir -p leaving/deep && echo l > leaving/deep/l",
             backend: backend)
         #expect(truth.changes.entry("incoming")?.subtree == true)
         #expect(truth.changes.entry("leaving")?.kind == "D")
@@ -134,7 +141,8 @@ struct GroundTruthTests {
 
     @Test("setxattr only", .requiresPython, arguments: backends)
     func setxattrOnly(backend: String) throws {
-        try check("python3 -c 'import os; os.setxattr(\"f\", \"user.k\", b\"v\")'", prepare: "echo f > f", backend: backend)
+        try check(
+            "python3 -c 'import os; os.setxattr(\"f\", \"user.k\", b\"v\")'", prepare: "echo f > f", backend: backend)
     }
 
     @Test("utime only", arguments: backends)

@@ -44,7 +44,10 @@ struct RobustnessTests {
         let journal = tree.base + "/crash.journal"
         // The command kills its recorder, then goes on: the journal is cut wherever the recorder was.
         let result = try Run.changerec(
-            ["--root", tree.root, "--journal", journal, "--", "/bin/sh", "-c", "echo a > a; mkdir d; kill -9 $PPID; echo b > b"],
+            [
+                "--root", tree.root, "--journal", journal, "--", "/bin/sh", "-c",
+                "echo a > a; mkdir d; kill -9 $PPID; echo b > b",
+            ],
             directory: tree.root)
         #expect(result.status == 137)
         let shown = try Run.changerec(["show", journal])
@@ -64,7 +67,10 @@ struct RobustnessTests {
         let tree = try TemporaryTree()
         let journal = tree.base + "/good.journal"
         let result = try Run.changerec(
-            ["--quiet", "--root", tree.root, "--journal", journal, "--", "/bin/sh", "-c", "mkdir d && echo x > d/f && ln -s d/f l"],
+            [
+                "--quiet", "--root", tree.root, "--journal", journal, "--", "/bin/sh", "-c",
+                "mkdir d && echo x > d/f && ln -s d/f l",
+            ],
             directory: tree.root)
         try #require(result.status == 0)
         let original = try Data(contentsOf: URL(fileURLWithPath: journal))
@@ -84,7 +90,9 @@ struct RobustnessTests {
                 #expect(!changeSet.isComplete, "flip at byte \(position) read as complete")
                 incomplete += 1
             } catch {
-                #expect(error.message.contains("byte") || error.code == .journalIncomplete, "flip at \(position): \(error.message)")
+                #expect(
+                    error.message.contains("byte") || error.code == .journalIncomplete,
+                    "flip at \(position): \(error.message)")
                 errors += 1
             }
         }
@@ -96,14 +104,19 @@ struct RobustnessTests {
     func damagedJournalMessage() throws {
         let tree = try TemporaryTree()
         let journal = tree.base + "/j.journal"
-        _ = try Run.changerec(["--quiet", "--root", tree.root, "--journal", journal, "--", "/bin/sh", "-c", "echo x > f"])
+        _ = try Run.changerec([
+            "--quiet", "--root", tree.root, "--journal", journal, "--", "/bin/sh", "-c", "echo x > f",
+        ])
         var bytes = try Data(contentsOf: URL(fileURLWithPath: journal))
         bytes[20] ^= 0xFF  // inside the header frame's payload
         try bytes.write(to: URL(fileURLWithPath: journal))
         let listed = try Run.changerec(["changes", journal])
         #expect(listed.status == 1)
         #expect(listed.stdout.isEmpty)
-        #expect(listed.stderr == "changerec: journal '\(journal)' is damaged at byte 8 (bad checksum); the 0 records before it are intact\n")
+        #expect(
+            listed.stderr
+                == "changerec: journal '\(journal)' is damaged at byte 8 (bad checksum); the 0 records before it are intact\n"
+        )
     }
 
     @Test("a file that is not a journal is refused in one line")
@@ -112,7 +125,8 @@ struct RobustnessTests {
         try tree.prepare("echo hello > notes.txt")
         let shown = try Run.changerec(["show", tree.path("notes.txt")])
         #expect(shown.status == 1)
-        #expect(shown.stderr == "changerec: '\(tree.path("notes.txt"))' is not a changerec journal (bad magic at byte 0)\n")
+        #expect(
+            shown.stderr == "changerec: '\(tree.path("notes.txt"))' is not a changerec journal (bad magic at byte 0)\n")
         let missing = try Run.changerec(["changes", tree.path("nope.journal")])
         #expect(missing.status == 1)
         #expect(missing.stderr.hasPrefix("changerec: journal '\(tree.path("nope.journal"))' does not exist"))

@@ -23,10 +23,18 @@ struct FoldFixtureTests {
         let url = try #require(Bundle.module.resourceURL?.appendingPathComponent("Fixtures/fold/\(name)"))
         let parsed = try FoldFixture(String(contentsOf: url, encoding: .utf8))
         var fold = Fold()
-        fold.add(.header(JournalHeader(root: Array("/r".utf8), backend: "test", backendReason: "", argv: [], startNanoseconds: 0, host: "", recorderPID: 0)))
+        fold.add(
+            .header(
+                JournalHeader(
+                    root: Array("/r".utf8), backend: "test", backendReason: "", argv: [], startNanoseconds: 0, host: "",
+                    recorderPID: 0)))
         for event in parsed.events { fold.add(.event(event)) }
         if parsed.sealed {
-            fold.add(.exit(JournalExit(time: 0, termination: .exited(0), kernelEvents: 0, writtenEvents: 0, overflowed: false, waited: false, stragglers: [])))
+            fold.add(
+                .exit(
+                    JournalExit(
+                        time: 0, termination: .exited(0), kernelEvents: 0, writtenEvents: 0, overflowed: false,
+                        waited: false, stragglers: [])))
             for entry in parsed.seal { fold.add(.seal(entry)) }
             fold.add(.sealEnd(SealEnd(sealCount: UInt64(parsed.seal.count), frameCount: 0)))
         }
@@ -50,14 +58,16 @@ struct FoldFixture {
             case "noseal":
                 sealed = false
             case "event":
-                guard words.count >= 3, let operation = JournalEvent.Operation.allCases.first(where: { $0.name == words[1] }),
+                guard words.count >= 3,
+                    let operation = JournalEvent.Operation.allCases.first(where: { $0.name == words[1] }),
                     let path = Self.path(words[2])
                 else { throw FixtureError(line: String(line)) }
                 let second = words.count > 3 && words[3] != "dir" ? Self.path(words[3]) : nil
                 events.append(JournalEvent(operation, path, to: second, isDirectory: words.last == "dir"))
             case "seal":
                 guard words.count == 4, let path = Self.path(words[1]) else { throw FixtureError(line: String(line)) }
-                seal.append(SealEntry(path: path, before: Self.type(words[2]), after: Self.type(words[3]).map(Self.state)))
+                seal.append(
+                    SealEntry(path: path, before: Self.type(words[2]), after: Self.type(words[3]).map(Self.state)))
             case "expect":
                 expected.append(words.dropFirst().joined(separator: " "))
             default:

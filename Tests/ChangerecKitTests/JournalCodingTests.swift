@@ -2,6 +2,7 @@ import ChangerecKit
 import ChangerecSystem
 import ChangerecTestSupport
 import Foundation
+import Glibc
 import Testing
 
 @Suite("journal format: checksums, paths and round trips")
@@ -12,7 +13,9 @@ struct JournalCodingTests {
         #expect(CRC32C.update(CRC32C.checksum(Array("1234".utf8)), Array("56789".utf8)) == 0xE306_9283)
     }
 
-    @Test("relative paths reject absolute paths and dot components", arguments: ["/etc", "../x", "a/../b", "a//b", "a/./b", "a/", "."])
+    @Test(
+        "relative paths reject absolute paths and dot components",
+        arguments: ["/etc", "../x", "a/../b", "a//b", "a/./b", "a/", "."])
     func pathsRejected(_ text: String) {
         #expect(RelativePath(text) == nil)
     }
@@ -37,15 +40,28 @@ struct JournalCodingTests {
         let tree = try TemporaryTree(tmpfs: false)
         let path = Array((tree.base + "/round.journal").utf8)
         let odd = try #require(RelativePath([0x6E, 0x0A, 0xFF, 0x2F, 0x78]))
-        var event = JournalEvent(.rename, odd, to: RelativePath("b"), isDirectory: true, isSynthesized: true, symlinkTarget: [0x01, 0xFF])
+        var event = JournalEvent(
+            .rename, odd, to: RelativePath("b"), isDirectory: true, isSynthesized: true, symlinkTarget: [0x01, 0xFF])
         event.pid = 42
         event.time = 7
         let records: [JournalRecord] = [
-            .header(JournalHeader(root: [0x2F, 0xFE], backend: "inotify", backendReason: "why", argv: [[0x73, 0x68], [0xFF]], startNanoseconds: -5, host: "h", recorderPID: 9)),
+            .header(
+                JournalHeader(
+                    root: [0x2F, 0xFE], backend: "inotify", backendReason: "why", argv: [[0x73, 0x68], [0xFF]],
+                    startNanoseconds: -5, host: "h", recorderPID: 9)),
             .event(event),
             .note(JournalNote(.queueOverflow, path: odd, "lost")),
-            .exit(JournalExit(time: 3, termination: .signaled(15), kernelEvents: 4, writtenEvents: 1, overflowed: true, waited: false, stragglers: [.init(pid: 5, name: "sleep")])),
-            .seal(SealEntry(path: odd, before: .regular, after: FinalState(type: .symlink, permissions: 0o777, uid: 1, gid: 2, size: 3, mtimeSeconds: -4, mtimeNanoseconds: 5, inode: 6, linkCount: 7, rdev: 8, symlinkTarget: [0xFF], contentDigest: Array(repeating: 1, count: 32), xattrDigest: nil))),
+            .exit(
+                JournalExit(
+                    time: 3, termination: .signaled(15), kernelEvents: 4, writtenEvents: 1, overflowed: true,
+                    waited: false, stragglers: [.init(pid: 5, name: "sleep")])),
+            .seal(
+                SealEntry(
+                    path: odd, before: .regular,
+                    after: FinalState(
+                        type: .symlink, permissions: 0o777, uid: 1, gid: 2, size: 3, mtimeSeconds: -4,
+                        mtimeNanoseconds: 5, inode: 6, linkCount: 7, rdev: 8, symlinkTarget: [0xFF],
+                        contentDigest: Array(repeating: 1, count: 32), xattrDigest: nil))),
             .seal(SealEntry(path: try #require(RelativePath("gone")), before: .directory, after: nil)),
         ]
         let fd = try FileSystem.open(path, flags: O_WRONLY | O_CREAT | O_TRUNC)
@@ -57,10 +73,12 @@ struct JournalCodingTests {
         var read: [JournalRecord] = []
         while let record = try reader.next() { read.append(record) }
         #expect(reader.ending == .complete)
-        #expect(read.dropLast() == records[...].map { record in
-            if case .event(var e) = record { e.sequence = 1; return .event(e) }
-            return record
-        }[...])
+        #expect(
+            read.dropLast()
+                == records[...].map { record in
+                    if case .event(var e) = record { e.sequence = 1; return .event(e) }
+                    return record
+                }[...])
     }
 
     @Test("a torn final frame ends the journal cleanly, as incomplete")
@@ -69,7 +87,11 @@ struct JournalCodingTests {
         let path = tree.base + "/torn.journal"
         let fd = try FileSystem.open(Array(path.utf8), flags: O_WRONLY | O_CREAT | O_TRUNC)
         let writer = JournalWriter(descriptor: fd, path: Array(path.utf8))
-        writer.append(.header(JournalHeader(root: [0x2F], backend: "inotify", backendReason: "", argv: [], startNanoseconds: 0, host: "", recorderPID: 0)))
+        writer.append(
+            .header(
+                JournalHeader(
+                    root: [0x2F], backend: "inotify", backendReason: "", argv: [], startNanoseconds: 0, host: "",
+                    recorderPID: 0)))
         writer.append(.event(JournalEvent(.create, try #require(RelativePath("a")))))
         try writer.finish()
         var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -86,5 +108,3 @@ struct JournalCodingTests {
         }
     }
 }
-
-import Glibc

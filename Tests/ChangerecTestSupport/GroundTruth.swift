@@ -18,7 +18,9 @@ public struct GroundTruth: Sendable {
         let before = try TreeSnapshot.take(tree.root)
         let journal = tree.base + "/step.journal"
         let record = try Run.changerec(
-            ["--root", tree.root, "--journal", journal, "--backend", backend] + extraArguments + ["--", "/bin/sh", "-c", script],
+            ["--root", tree.root, "--journal", journal, "--backend", backend] + extraArguments + [
+                "--", "/bin/sh", "-c", script,
+            ],
             directory: tree.root, environment: environment)
         guard record.status == 0 else {
             throw TestFailure("changerec exited \(record.status): \(record.stderr)")

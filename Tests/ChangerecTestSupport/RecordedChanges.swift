@@ -40,7 +40,8 @@ public struct RecordedChanges: Sendable {
             RecordedChange(
                 kind: entry["kind"] as? String ?? "?", path: try Self.bytes(entry, "path", dropSlash: true),
                 type: entry["type"] as? String ?? "?",
-                target: entry["target"] != nil || entry["target_b64"] != nil ? try Self.bytes(entry, "target", dropSlash: false) : nil,
+                target: entry["target"] != nil || entry["target_b64"] != nil
+                    ? try Self.bytes(entry, "target", dropSlash: false) : nil,
                 subtree: entry["subtree"] as? Bool ?? false, opaque: entry["opaque"] as? Bool ?? false,
                 renamedFrom: entry["renamed_from"] as? String)
         }
@@ -82,12 +83,18 @@ public struct RecordedChanges: Sendable {
             let own = byPath[difference.path]
             switch difference.kind {
             case .added:
-                if own?.kind != "A" { problems.append("\(difference) is reported as \(own?.description ?? "nothing"), not A") }
+                if own?.kind != "A" {
+                    problems.append("\(difference) is reported as \(own?.description ?? "nothing"), not A")
+                }
             case .removed:
                 if above.contains(where: { $0.kind == "D" || $0.opaque }) { continue }
-                if own?.kind != "D" { problems.append("\(difference) is reported as \(own?.description ?? "nothing"), not D") }
+                if own?.kind != "D" {
+                    problems.append("\(difference) is reported as \(own?.description ?? "nothing"), not D")
+                }
             case .changed:
-                if own?.kind != "C" { problems.append("\(difference) is reported as \(own?.description ?? "nothing"), not C") }
+                if own?.kind != "C" {
+                    problems.append("\(difference) is reported as \(own?.description ?? "nothing"), not C")
+                }
             }
         }
         return problems

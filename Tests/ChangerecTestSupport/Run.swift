@@ -25,13 +25,17 @@ public enum Run {
     }
 
     /// Runs `changerec ARGS` in `directory`.
-    public static func changerec(_ arguments: [String], directory: String? = nil, environment: [String: String] = [:]) throws -> RunResult {
+    public static func changerec(_ arguments: [String], directory: String? = nil, environment: [String: String] = [:])
+        throws -> RunResult
+    {
         try command([binary] + arguments, directory: directory, environment: environment)
     }
 
     /// Runs `arguments[0]` with the rest as arguments, its output captured through files so that
     /// neither stream can fill a pipe and block it.
-    public static func command(_ arguments: [String], directory: String? = nil, environment: [String: String] = [:]) throws -> RunResult {
+    public static func command(_ arguments: [String], directory: String? = nil, environment: [String: String] = [:])
+        throws -> RunResult
+    {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: arguments[0])
         process.arguments = Array(arguments.dropFirst())

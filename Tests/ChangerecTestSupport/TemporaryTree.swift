@@ -43,7 +43,9 @@ public final class TemporaryTree: @unchecked Sendable {
     /// Runs `script` with `sh -c` in ROOT, outside any recorder, to build the tree before a step.
     public func prepare(_ script: String) throws {
         let result = try Run.command(["/bin/sh", "-c", script], directory: root)
-        guard result.status == 0 else { throw TestFailure("preparing the tree failed (\(result.status)): \(result.stderr)") }
+        guard result.status == 0 else {
+            throw TestFailure("preparing the tree failed (\(result.status)): \(result.stderr)")
+        }
     }
 }
 

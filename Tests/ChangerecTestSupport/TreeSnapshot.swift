@@ -90,13 +90,14 @@ public struct TreeSnapshot: Sendable {
     }
 
     private static func withC<R>(_ bytes: [UInt8], _ body: (UnsafePointer<CChar>) -> R) -> R {
-        var terminated = bytes.map { CChar(bitPattern: $0) }
-        terminated.append(0)
-        return terminated.withUnsafeBufferPointer { body($0.baseAddress!) }
+        let terminated = bytes.map { CChar(bitPattern: $0) } + [0]
+        return body(terminated)
     }
 
     private static func names(in directory: [UInt8]) throws -> [[UInt8]] {
-        guard let stream = withC(directory, { opendir($0) }) else { throw TestFailure("opendir failed: errno \(errno)") }
+        guard let stream = withC(directory, { opendir($0) }) else {
+            throw TestFailure("opendir failed: errno \(errno)")
+        }
         defer { closedir(stream) }
         var result: [[UInt8]] = []
         while let entry = readdir(stream) {

@@ -30,7 +30,10 @@ public struct ChangeSet: Sendable {
         // Invariant: `next()` returned nil, so the reader has set its ending.
         let ending = reader.ending ?? .incomplete(offset: 0, reason: "unknown")
         guard let header = fold.header else {
-            throw ChangerecError(.journalIncomplete, "journal '\(printable(journal))' is empty or was cut short before its header; nothing was recorded in it")
+            throw ChangerecError(
+                .journalIncomplete,
+                "journal '\(printable(journal))' is empty or was cut short before its header; nothing was recorded in it"
+            )
         }
         return ChangeSet(
             journalPath: journal, header: header, exit: fold.exit, notes: fold.notes, changes: fold.changes(),

@@ -118,7 +118,9 @@ public struct Fold {
                 change.opaque = before == .directory && after.type == .directory && replaced
                 change.subtree = after.type == .directory && fact.arrivedWhole
             }
-            if let origin = fact?.renamedFrom, origin != entry.path, change.kind != .deleted, existedBefore.contains(origin) {
+            if let origin = fact?.renamedFrom, origin != entry.path, change.kind != .deleted,
+                existedBefore.contains(origin)
+            {
                 change.renamedFrom = origin
             }
             change.before = entry.before

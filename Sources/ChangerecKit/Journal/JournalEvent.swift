@@ -72,7 +72,9 @@ public struct JournalEvent: Sendable, Equatable {
     static func decode(_ reader: inout ByteReader) throws(DecodeError) -> JournalEvent {
         let sequence = try reader.u64()
         let time = try reader.u64()
-        guard let operation = Operation(rawValue: try reader.u8()) else { throw DecodeError(reason: "unknown operation") }
+        guard let operation = Operation(rawValue: try reader.u8()) else {
+            throw DecodeError(reason: "unknown operation")
+        }
         let flags = try reader.u8()
         let pid = try reader.i32()
         let path = try reader.path()

@@ -75,7 +75,8 @@ public struct JournalExit: Sendable, Equatable {
         for _ in 0..<count { stragglers.append(Straggler(pid: try reader.i32(), name: try reader.string())) }
         return JournalExit(
             time: time, termination: termination, kernelEvents: kernelEvents, writtenEvents: writtenEvents,
-            overflowed: flags & JournalFormat.ExitFlag.overflowed != 0, waited: flags & JournalFormat.ExitFlag.waited != 0,
+            overflowed: flags & JournalFormat.ExitFlag.overflowed != 0,
+            waited: flags & JournalFormat.ExitFlag.waited != 0,
             stragglers: stragglers)
     }
 }

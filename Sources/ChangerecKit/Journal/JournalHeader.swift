@@ -40,7 +40,9 @@ public struct JournalHeader: Sendable, Equatable {
 
     static func decode(_ reader: inout ByteReader) throws(DecodeError) -> JournalHeader {
         let version = try reader.u16()
-        guard version == JournalFormat.version else { throw DecodeError(reason: "unsupported format version \(version)") }
+        guard version == JournalFormat.version else {
+            throw DecodeError(reason: "unsupported format version \(version)")
+        }
         let root = try reader.data()
         let backend = try reader.string()
         let reason = try reader.string()

@@ -36,7 +36,8 @@ public final class JournalReader {
         do {
             descriptor = try FileSystem.open(path, flags: O_RDONLY)
         } catch .noSuchFileOrDirectory {
-            throw ChangerecError(.journalNotFound, "journal '\(shown)' does not exist; pass the path of a journal written by changerec")
+            throw ChangerecError(
+                .journalNotFound, "journal '\(shown)' does not exist; pass the path of a journal written by changerec")
         } catch {
             throw ChangerecError(.journalUnreadable, "cannot read journal '\(shown)': \(error)", errno: error)
         }
@@ -163,7 +164,8 @@ public final class JournalReader {
             do {
                 chunk = try FileSystem.read(descriptor, count: max(count, 1 << 20), at: position)
             } catch {
-                throw ChangerecError(.journalUnreadable, "cannot read journal '\(printable(path))': \(error)", errno: error)
+                throw ChangerecError(
+                    .journalUnreadable, "cannot read journal '\(printable(path))': \(error)", errno: error)
             }
             chunkStart = position
             guard chunk.count >= count else {

@@ -57,7 +57,9 @@ public final class JournalWriter {
     public func flush() throws(ChangerecError) {
         if let failure { throw failure }
         guard !buffer.isEmpty else { return }
-        let result = buffer.withUnsafeBytes { raw in Result { () throws(Errno) in try FileSystem.writeAll(descriptor, raw) } }
+        let result = buffer.withUnsafeBytes { raw in
+            Result { () throws(Errno) in try FileSystem.writeAll(descriptor, raw) }
+        }
         do {
             try result.get()
         } catch {

@@ -9,14 +9,15 @@ enum CommandResolver {
         if name.contains(0x2F) {
             return try check(name, shown: shown)
         }
-        let directories = (searchPath ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":", omittingEmptySubsequences: false)
+        let directories = (searchPath ?? "/usr/local/bin:/usr/bin:/bin").split(
+            separator: ":", omittingEmptySubsequences: false)
         var denied: ChangerecError?
         for directory in directories {
             let base = directory.isEmpty ? "." : String(directory)
             let candidate = Array(base.utf8) + [0x2F] + name
             do {
                 return try check(candidate, shown: shown)
-            } catch where error.code == .commandNotExecutable {
+            } catch  where error.code == .commandNotExecutable {
                 denied = denied ?? error
             } catch {
                 continue
@@ -35,9 +36,12 @@ enum CommandResolver {
         }
         // Follow a symbolic link for the type check, as exec does.
         let resolved = (try? FileSystem.canonicalPath(path)) ?? path
-        let finalStatus = status.type == .symlink ? ((try? FileSystem.status(of: resolved, in: .init(rawValue: -100))) ?? status) : status
+        let finalStatus =
+            status.type == .symlink
+            ? ((try? FileSystem.status(of: resolved, in: .init(rawValue: -100))) ?? status) : status
         guard finalStatus.type == .regular, FileSystem.isExecutable(path) else {
-            throw ChangerecError(.commandNotExecutable, "cannot execute '\(printable(path))': permission denied or not a regular file")
+            throw ChangerecError(
+                .commandNotExecutable, "cannot execute '\(printable(path))': permission denied or not a regular file")
         }
         return path
     }

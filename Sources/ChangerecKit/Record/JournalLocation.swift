@@ -53,7 +53,8 @@ public enum JournalLocation {
     public static func newest(in directory: [UInt8]) throws(ChangerecError) -> [UInt8] {
         let journals = directory + [0x2F] + directoryName
         guard let fd = try? FileSystem.open(journals, flags: O_RDONLY | O_DIRECTORY) else {
-            throw ChangerecError(.journalNotFound, "no journal given and no '.changerec/' directory here; pass a journal path")
+            throw ChangerecError(
+                .journalNotFound, "no journal given and no '.changerec/' directory here; pass a journal path")
         }
         defer { FileSystem.close(fd) }
         let entries = (try? DirectoryReader.entries(of: fd)) ?? []
@@ -63,7 +64,8 @@ public enum JournalLocation {
             return (number, entry.name)
         }.max { $0.0 < $1.0 }
         guard let best else {
-            throw ChangerecError(.journalNotFound, "no journal in '.changerec/'; record a step first or pass a journal path")
+            throw ChangerecError(
+                .journalNotFound, "no journal in '.changerec/'; record a step first or pass a journal path")
         }
         return journals + [0x2F] + best.1
     }
@@ -73,7 +75,9 @@ public enum JournalLocation {
         let slash = path.lastIndex(of: 0x2F)
         let directory = slash.map { $0 == 0 ? [0x2F] : Array(path[..<$0]) } ?? [0x2E]
         let name = slash.map { Array(path[($0 + 1)...]) } ?? path
-        guard !name.isEmpty else { throw ChangerecError(.usage, "journal path '\(printable(path))' names a directory; give a file name") }
+        guard !name.isEmpty else {
+            throw ChangerecError(.usage, "journal path '\(printable(path))' names a directory; give a file name")
+        }
         do {
             let canonical = try FileSystem.canonicalPath(directory)
             return (canonical == [0x2F] ? [] : canonical) + [0x2F] + name

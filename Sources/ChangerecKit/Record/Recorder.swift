@@ -82,7 +82,8 @@ public struct Recorder {
                 defaultSignals: Self.forwardedSignals + [SIGCHLD, SIGPIPE])
         } catch {
             removeJournal(journalPath)
-            throw ChangerecError(.commandNotExecutable, "cannot execute '\(printable(program))': \(error)", errno: error)
+            throw ChangerecError(
+                .commandNotExecutable, "cannot execute '\(printable(program))': \(error)", errno: error)
         }
 
         var termination: Termination?
@@ -98,7 +99,9 @@ public struct Recorder {
             }
             if ready[0] {
                 let deliveries: [SignalDescriptor.Delivery]
-                do { deliveries = try signals.readAvailable() } catch { throw ChangerecError.system("read signals", error) }
+                do { deliveries = try signals.readAvailable() } catch {
+                    throw ChangerecError.system("read signals", error)
+                }
                 for delivery in deliveries {
                     if delivery.signal == SIGCHLD {
                         while true {
@@ -141,15 +144,22 @@ public struct Recorder {
         try writer.finish()
 
         let changeSet = try ChangeSet.load(journal: journalPath)
-        return RecordOutcome(termination: ended, journalPath: journalPath, changeSet: changeSet, notes: log.notes, exit: exit)
+        return RecordOutcome(
+            termination: ended, journalPath: journalPath, changeSet: changeSet, notes: log.notes, exit: exit)
     }
 
     private func canonicalRoot(_ given: [UInt8]?) throws(ChangerecError) -> [UInt8] {
         let path: [UInt8]
         do throws(Errno) {
-            if let given { path = try FileSystem.canonicalPath(given) } else { path = try FileSystem.currentDirectory() }
+            if let given {
+                path = try FileSystem.canonicalPath(given)
+            } else {
+                path = try FileSystem.currentDirectory()
+            }
         } catch .noSuchFileOrDirectory {
-            throw ChangerecError(.notADirectory, "ROOT '\(printable(given ?? []))' does not exist; pass an existing directory with --root")
+            throw ChangerecError(
+                .notADirectory,
+                "ROOT '\(printable(given ?? []))' does not exist; pass an existing directory with --root")
         } catch {
             throw ChangerecError.system("resolve ROOT", path: printable(given ?? []), error)
         }
@@ -160,7 +170,8 @@ public struct Recorder {
             throw ChangerecError.system("stat ROOT", path: printable(path), error)
         }
         guard status.type == .directory else {
-            throw ChangerecError(.notADirectory, "ROOT '\(printable(given ?? path))' is not a directory; pass a directory with --root")
+            throw ChangerecError(
+                .notADirectory, "ROOT '\(printable(given ?? path))' is not a directory; pass a directory with --root")
         }
         return path
     }

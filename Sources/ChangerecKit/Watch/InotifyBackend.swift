@@ -120,7 +120,8 @@ public final class InotifyBackend: WatchBackend {
             // for ROOT, which has no watched parent.
             guard directory.isRoot else { return }
             if mask & (Inotify.Mask.deleteSelf | Inotify.Mask.moveSelf) != 0 {
-                outputs.append(.note(JournalNote(.rootMovedOrDeleted, "ROOT itself was moved or deleted during the step")))
+                outputs.append(
+                    .note(JournalNote(.rootMovedOrDeleted, "ROOT itself was moved or deleted during the step")))
             } else if mask & Inotify.Mask.attrib != 0 {
                 outputs.append(.event(JournalEvent(.attrib, .root, isDirectory: true)))
             }
@@ -249,7 +250,9 @@ public final class InotifyBackend: WatchBackend {
 
     // MARK: - Walking
 
-    private func walk(from start: RelativePath, mode: WalkMode, into outputs: inout [WatchOutput]) throws(ChangerecError) {
+    private func walk(from start: RelativePath, mode: WalkMode, into outputs: inout [WatchOutput])
+        throws(ChangerecError)
+    {
         var stack = [start]
         while let path = stack.popLast() {
             if exclusions.contains(path) { continue }
@@ -257,12 +260,15 @@ public final class InotifyBackend: WatchBackend {
             do {
                 directory = try FileSystem.openBeneath(path.bytes, in: rootFD, flags: O_RDONLY | O_DIRECTORY)
             } catch {
-                if mode == .baseline && path.isRoot { throw ChangerecError.system("open", path: printable(rootPath), error) }
+                if mode == .baseline && path.isRoot {
+                    throw ChangerecError.system("open", path: printable(rootPath), error)
+                }
                 switch error {
                 case .noSuchFileOrDirectory, .notDirectory, .tooManySymbolicLinkLevels:
                     continue  // gone or replaced since it was named; its own events say what happened
                 default:
-                    outputs.append(.note(JournalNote(.unreadableDirectory, path: path, "cannot open \(path): \(error)")))
+                    outputs.append(
+                        .note(JournalNote(.unreadableDirectory, path: path, "cannot open \(path): \(error)")))
                     continue
                 }
             }
@@ -286,13 +292,17 @@ public final class InotifyBackend: WatchBackend {
                 unwatched.insert(path)
             } catch {
                 outputs.append(.note(JournalNote(.unwatchedDirectory, path: path, "cannot watch \(path): \(error)")))
-                if mode == .baseline && path.isRoot { throw ChangerecError.system("watch", path: printable(rootPath), error) }
+                if mode == .baseline && path.isRoot {
+                    throw ChangerecError.system("watch", path: printable(rootPath), error)
+                }
             }
             let entries: [DirectoryEntry]
             do {
                 entries = try DirectoryReader.entries(of: directory)
             } catch {
-                if mode == .baseline && path.isRoot { throw ChangerecError.system("read directory", path: printable(rootPath), error) }
+                if mode == .baseline && path.isRoot {
+                    throw ChangerecError.system("read directory", path: printable(rootPath), error)
+                }
                 outputs.append(.note(JournalNote(.unreadableDirectory, path: path, "cannot read \(path): \(error)")))
                 continue
             }
@@ -303,12 +313,16 @@ public final class InotifyBackend: WatchBackend {
                 case .baseline:
                     baseline.record(child, entry.type)
                 case .synthesizeCreates:
-                    let target = entry.type == .symlink ? try? FileSystem.symlinkTarget(of: entry.name, in: directory) : nil
+                    let target =
+                        entry.type == .symlink ? try? FileSystem.symlinkTarget(of: entry.name, in: directory) : nil
                     outputs.append(
-                        .event(JournalEvent(.create, child, isDirectory: isDirectory, isSynthesized: true, symlinkTarget: target)))
+                        .event(
+                            JournalEvent(
+                                .create, child, isDirectory: isDirectory, isSynthesized: true, symlinkTarget: target)))
                 case .rescan:
                     let operation: JournalEvent.Operation = baseline.type(of: child) == nil ? .create : .touch
-                    outputs.append(.event(JournalEvent(operation, child, isDirectory: isDirectory, isSynthesized: true)))
+                    outputs.append(
+                        .event(JournalEvent(operation, child, isDirectory: isDirectory, isSynthesized: true)))
                 case .watchOnly:
                     break
                 }

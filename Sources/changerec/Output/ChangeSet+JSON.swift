@@ -46,13 +46,15 @@ extension ChangeSet {
                 })
         }
         object.add("events", eventCount)
-        object.add("notes", notes.map { note in
-            var entry = JSONObject()
-            entry.add("kind", note.kind.name)
-            if let path = note.path { entry.add("path", path: path) }
-            entry.add("message", note.message)
-            return entry
-        })
+        object.add(
+            "notes",
+            notes.map { note in
+                var entry = JSONObject()
+                entry.add("kind", note.kind.name)
+                if let path = note.path { entry.add("path", path: path) }
+                entry.add("message", note.message)
+                return entry
+            })
         object.add("changes", changes.map(\.json))
         return object
     }

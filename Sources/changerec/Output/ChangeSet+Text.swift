@@ -27,7 +27,8 @@ extension ChangeSet {
             )
         }
         if overflowed {
-            lines.append("the kernel queue overflowed: ROOT was rescanned and every existing path counts as possibly changed")
+            lines.append(
+                "the kernel queue overflowed: ROOT was rescanned and every existing path counts as possibly changed")
         }
         for note in notes where note.kind != .queueOverflow && note.kind != .rescanDone {
             lines.append(note.message)

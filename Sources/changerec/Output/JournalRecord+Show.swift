@@ -14,7 +14,8 @@ extension JournalRecord {
                 started  \(Timestamp.iso8601(nanoseconds: header.startNanoseconds)) on \(header.host), recorder pid \(header.recorderPID)
                 """
         case .event(let event):
-            var line = "\(pad(String(event.sequence), 7)) \(seconds(event.time)) \(event.operation.name.padding(8)) \(event.path)"
+            var line =
+                "\(pad(String(event.sequence), 7)) \(seconds(event.time)) \(event.operation.name.padding(8)) \(event.path)"
             if let second = event.path2 { line += " => \(second)" }
             if let target = event.symlinkTarget { line += " -> " + RelativePath.escaped(target) }
             var flags: [String] = []
@@ -31,7 +32,8 @@ extension JournalRecord {
             case .exited(let code): how = "exit status \(code)"
             case .signaled(let signal): how = "killed by signal \(signal)"
             }
-            var line = "exit     \(how) after \(seconds(exit.time).trimmingLeadingSpaces)s; \(exit.kernelEvents) kernel events, \(exit.writtenEvents) written"
+            var line =
+                "exit     \(how) after \(seconds(exit.time).trimmingLeadingSpaces)s; \(exit.kernelEvents) kernel events, \(exit.writtenEvents) written"
             if exit.overflowed { line += "; queue overflowed" }
             if exit.waited { line += "; waited for descendants" }
             if !exit.stragglers.isEmpty {
@@ -41,7 +43,8 @@ extension JournalRecord {
         case .seal(let entry):
             var line = "seal     \(entry.path) before=\(entry.before?.name ?? "none")"
             guard let after = entry.after else { return line + " after=gone" }
-            line += " after=\(after.type.name) mode=0\(String(after.permissions, radix: 8)) uid=\(after.uid) gid=\(after.gid)"
+            line +=
+                " after=\(after.type.name) mode=0\(String(after.permissions, radix: 8)) uid=\(after.uid) gid=\(after.gid)"
             if after.type == .regular { line += " size=\(after.size)" }
             line += " mtime=\(after.mtimeSeconds).\(pad(String(after.mtimeNanoseconds), 9, "0"))"
             if let target = after.symlinkTarget { line += " target=" + RelativePath.escaped(target) }
@@ -62,9 +65,13 @@ extension JournalRecord {
             object.add("root", bytes: header.root)
             object.add("backend", header.backend)
             object.add("backend_reason", header.backendReason)
-            object.add("argv", raw: "[" + header.argv.map { argument -> String in
-                String(validating: argument, as: UTF8.self).map(JSON.quote) ?? "{\"b64\":\(JSON.quote(JSON.base64(argument)))}"
-            }.joined(separator: ",") + "]")
+            object.add(
+                "argv",
+                raw: "["
+                    + header.argv.map { argument -> String in
+                        String(validating: argument, as: UTF8.self).map(JSON.quote)
+                            ?? "{\"b64\":\(JSON.quote(JSON.base64(argument)))}"
+                    }.joined(separator: ",") + "]")
             object.add("start", Timestamp.iso8601(nanoseconds: header.startNanoseconds))
             object.add("host", header.host)
             object.add("recorder_pid", header.recorderPID)
@@ -96,12 +103,14 @@ extension JournalRecord {
             object.add("written_events", exit.writtenEvents)
             object.add("overflow", exit.overflowed)
             object.add("waited", exit.waited)
-            object.add("stragglers", exit.stragglers.map { straggler in
-                var entry = JSONObject()
-                entry.add("pid", straggler.pid)
-                entry.add("name", straggler.name)
-                return entry
-            })
+            object.add(
+                "stragglers",
+                exit.stragglers.map { straggler in
+                    var entry = JSONObject()
+                    entry.add("pid", straggler.pid)
+                    entry.add("name", straggler.name)
+                    return entry
+                })
         case .seal(let entry):
             object.add("record", "seal")
             object.add("path", path: entry.path)

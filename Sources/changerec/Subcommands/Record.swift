@@ -12,10 +12,15 @@ struct Record: ParsableCommand {
             itself failed). When the command ends, the change list and a summary go to standard error.
             """)
 
-    @Option(name: .long, help: ArgumentHelp("The directory tree to watch (default: the current directory).", valueName: "dir"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("The directory tree to watch (default: the current directory).", valueName: "dir"))
     var root: String?
 
-    @Option(name: .long, help: ArgumentHelp("Where to write the journal (default: the next free ROOT/.changerec/NNNN.journal).", valueName: "file"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Where to write the journal (default: the next free ROOT/.changerec/NNNN.journal).", valueName: "file"))
     var journal: String?
 
     @Option(name: .long, help: "Watcher backend: auto or inotify.")

@@ -5,7 +5,8 @@ import ChangerecSystem
 struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print a journal: its header, one event per line, the exit record and the seal.",
-        discussion: "A journal cut short is printed up to its last whole record and said to be incomplete (exit status 1).")
+        discussion:
+            "A journal cut short is printed up to its last whole record and said to be incomplete (exit status 1).")
 
     @Argument(help: ArgumentHelp("The journal (default: the newest in ./.changerec/).", valueName: "journal"))
     var journal: String?
