@@ -6,7 +6,7 @@ extension JournalRecord {
     func textLine(start: Int64) -> String {
         switch self {
         case .header(let header):
-            let argv = header.argv.map { RelativePath.escaped($0) }.joined(separator: " ")
+            let argv = header.argv.map(shellQuoted).joined(separator: " ")
             return """
                 root     \(RelativePath.escaped(header.root))
                 backend  \(header.backend) (\(header.backendReason))
@@ -139,6 +139,16 @@ extension JournalRecord {
         }
         return object
     }
+}
+
+/// An argument as a shell would need it: bare when it holds only safe bytes, else in single quotes.
+private func shellQuoted(_ argument: [UInt8]) -> String {
+    let text = RelativePath.escaped(argument)
+    let safe = !argument.isEmpty && argument.allSatisfy { byte in
+        (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+            || Array("-_./=:,+@%".utf8).contains(byte)
+    }
+    return safe ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }
 
 private func seconds(_ nanoseconds: UInt64) -> String {
