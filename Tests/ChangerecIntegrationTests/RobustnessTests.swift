@@ -38,6 +38,43 @@ struct RobustnessTests {
         #expect(truth.changes.entry("later/new")?.kind == "A")
     }
 
+    /// Runs changerec in a user namespace of its own whose inotify watch limit is `limit`, so that the
+    /// limit binds changerec alone and no other test.
+    static func limitedWatches(_ limit: Int) -> [String] {
+        [
+            "/usr/bin/unshare", "-U", "-r", "/bin/sh", "-c",
+            "echo \(limit) > /proc/sys/user/max_inotify_watches && exec \"$0\" \"$@\"",
+        ]
+    }
+
+    @Test(
+        "running out of inotify watches at arming is one line naming the limit, before the command runs", .requiresRoot)
+    func watchLimitAtArming() throws {
+        let tree = try TemporaryTree()
+        try tree.prepare("mkdir $(seq -f 'd%g' 1 30)")
+        let result = try Run.command(
+            Self.limitedWatches(10) + [Run.binary, "--root", tree.root, "--", "/bin/sh", "-c", "touch ran"])
+        #expect(result.status == 125)
+        #expect(result.stderr.hasPrefix("changerec: cannot watch '\(tree.root)/"))
+        #expect(result.stderr.contains("user.max_inotify_watches = 10"))
+        #expect(result.stderr.contains("sysctl -w fs.inotify.max_user_watches=N"))
+        #expect(result.stderr.filter { $0 == "\n" }.count == 1)
+        #expect(!FileManager.default.fileExists(atPath: tree.path("ran")))
+    }
+
+    @Test("running out of inotify watches during the step is a warning, and nothing is missed", .requiresRoot)
+    func watchLimitDuringStep() throws {
+        let tree = try TemporaryTree()
+        let truth = try GroundTruth.run(
+            "mkdir -p a/b/c/d/e/f/g/h && echo x > a/b/c/d/e/f/g/h/file && mkdir a/b/c/d/e/f/g/h/i && echo y > a/b/c/d/e/f/g/h/i/later",
+            in: tree, wrapper: Self.limitedWatches(5))
+        let missing = truth.missing
+        #expect(missing.isEmpty, "missed: \(missing)")
+        #expect(truth.changes.notes.contains("watch-limit"))
+        #expect(truth.record.stderr.contains("changerec: warning: the inotify watch limit is exhausted"))
+        #expect(truth.changes.entry("a/b/c/d/e/f/g/h/i/later")?.kind == "A")
+    }
+
     @Test("kill -9 of changerec mid-step leaves a journal that reads as incomplete")
     func crashLeavesReadablePrefix() throws {
         let tree = try TemporaryTree()

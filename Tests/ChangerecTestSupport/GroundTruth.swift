@@ -10,18 +10,18 @@ public struct GroundTruth: Sendable {
     public var journal: String
 
     /// Snapshots `tree`, runs `script` with `sh -c` in ROOT under `changerec`, snapshots again and reads
-    /// `changerec changes --json` of the journal it wrote.
+    /// `changerec changes --json` of the journal it wrote. `wrapper` is a command prefix changerec runs under.
     public static func run(
         _ script: String, in tree: TemporaryTree, backend: String = "inotify", extraArguments: [String] = [],
-        environment: [String: String] = [:]
+        environment: [String: String] = [:], wrapper: [String] = []
     ) throws -> GroundTruth {
         let before = try TreeSnapshot.take(tree.root)
         let journal = tree.base + "/step.journal"
-        let record = try Run.changerec(
+        let arguments =
             ["--root", tree.root, "--journal", journal, "--backend", backend] + extraArguments + [
                 "--", "/bin/sh", "-c", script,
-            ],
-            directory: tree.root, environment: environment)
+            ]
+        let record = try Run.command(wrapper + [Run.binary] + arguments, directory: tree.root, environment: environment)
         guard record.status == 0 else {
             throw TestFailure("changerec exited \(record.status): \(record.stderr)")
         }

@@ -138,7 +138,11 @@ public final class InotifyBackend: WatchBackend {
         }
         if mask & Inotify.Mask.create != 0 {
             outputs.append(.event(JournalEvent(.create, path, isDirectory: isDirectory)))
-            if isDirectory { try walk(from: path, mode: .synthesizeCreates, into: &outputs) }
+            // A directory the scan of its parent already reached is watched and listed: walking it
+            // again would only repeat that, once per level of a `mkdir -p`.
+            if isDirectory && watchOfPath[path] == nil && !unwatched.contains(path) {
+                try walk(from: path, mode: .synthesizeCreates, into: &outputs)
+            }
         }
         if mask & Inotify.Mask.delete != 0 {
             outputs.append(.event(JournalEvent(.delete, path, isDirectory: isDirectory)))
@@ -276,20 +280,22 @@ public final class InotifyBackend: WatchBackend {
             do {
                 register(try inotify.addWatch(onOpenDirectory: directory, mask: Self.watchMask), path)
             } catch .noSpace {
-                let limit = Self.limit("max_user_watches")
+                let limit = Self.watchLimitDescription
                 if mode == .baseline {
                     throw ChangerecError(
                         .watchLimit,
-                        "cannot watch '\(printable(rootPath))\(path.isRoot ? "" : "/" + printable(path.bytes))': fs.inotify.max_user_watches (\(limit)) is exhausted; raise it (sysctl -w fs.inotify.max_user_watches=N) or run as root for --backend fanotify",
+                        "cannot watch '\(printable(rootPath))\(path.isRoot ? "" : "/" + printable(path.bytes))': the inotify watch limit is exhausted (\(limit)); raise it (sysctl -w fs.inotify.max_user_watches=N) or run as root for --backend fanotify",
                         errno: .noSpace)
                 }
-                outputs.append(
-                    .note(
-                        JournalNote(
-                            .watchLimit, path: path,
-                            "fs.inotify.max_user_watches (\(limit)) is exhausted: \(path) is not watched and will be walked when the step ends; raise the limit with sysctl"
-                        )))
-                unwatched.insert(path)
+                if !unwatched.contains(path) {
+                    outputs.append(
+                        .note(
+                            JournalNote(
+                                .watchLimit, path: path,
+                                "the inotify watch limit is exhausted (\(limit)): \(path) is not watched and will be walked when the step ends; raise fs.inotify.max_user_watches"
+                            )))
+                    unwatched.insert(path)
+                }
             } catch {
                 outputs.append(.note(JournalNote(.unwatchedDirectory, path: path, "cannot watch \(path): \(error)")))
                 if mode == .baseline && path.isRoot {
@@ -331,9 +337,19 @@ public final class InotifyBackend: WatchBackend {
         }
     }
 
-    /// A value from `/proc/sys/fs/inotify`, for messages.
-    static func limit(_ name: String) -> String {
-        guard let fd = try? FileSystem.open(Array("/proc/sys/fs/inotify/\(name)".utf8), flags: O_RDONLY),
+    /// The watch limits in force: the global sysctl, and the user namespace's own when it is lower.
+    static var watchLimitDescription: String {
+        let global = limit("max_user_watches")
+        let namespace = limit("max_inotify_watches", in: "/proc/sys/user/")
+        if namespace != global && namespace != "?" {
+            return "fs.inotify.max_user_watches = \(global), user.max_inotify_watches = \(namespace)"
+        }
+        return "fs.inotify.max_user_watches = \(global)"
+    }
+
+    /// A value from `/proc/sys/fs/inotify` (or `directory`), for messages.
+    static func limit(_ name: String, in directory: String = "/proc/sys/fs/inotify/") -> String {
+        guard let fd = try? FileSystem.open(Array("\(directory)\(name)".utf8), flags: O_RDONLY),
             let bytes = try? FileSystem.read(fd, count: 64, at: 0)
         else { return "?" }
         FileSystem.close(fd)

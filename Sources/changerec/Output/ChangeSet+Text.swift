@@ -30,7 +30,14 @@ extension ChangeSet {
             lines.append(
                 "the kernel queue overflowed: ROOT was rescanned and every existing path counts as possibly changed")
         }
-        for note in notes where note.kind != .queueOverflow && note.kind != .rescanDone {
+        let unwatched = notes.filter { $0.kind == .watchLimit }
+        if let first = unwatched.first {
+            lines.append(
+                unwatched.count == 1
+                    ? first.message
+                    : "\(first.message) (and \(unwatched.count - 1) more directories like it)")
+        }
+        for note in notes where ![.queueOverflow, .rescanDone, .watchLimit].contains(note.kind) {
             lines.append(note.message)
         }
         if let exit, !exit.stragglers.isEmpty {

@@ -144,10 +144,12 @@ extension JournalRecord {
 /// An argument as a shell would need it: bare when it holds only safe bytes, else in single quotes.
 private func shellQuoted(_ argument: [UInt8]) -> String {
     let text = RelativePath.escaped(argument)
-    let safe = !argument.isEmpty && argument.allSatisfy { byte in
-        (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
-            || Array("-_./=:,+@%".utf8).contains(byte)
-    }
+    let safe =
+        !argument.isEmpty
+        && argument.allSatisfy { byte in
+            (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+                || Array("-_./=:,+@%".utf8).contains(byte)
+        }
     return safe ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }
 
