@@ -147,3 +147,52 @@ struct CommandLineTests {
         #expect(process.terminationStatus == 143)
     }
 }
+
+@Suite("show and changes: renderings")
+struct RenderingTests {
+    @Test("a path that is not UTF-8 is escaped in text and given as base64 in JSON")
+    func nonUTF8Paths() throws {
+        let tree = try TemporaryTree()
+        let journal = tree.base + "/j.journal"
+        _ = try Run.changerec(
+            [
+                "--quiet", "--root", tree.root, "--journal", journal, "--", "/bin/sh", "-c",
+                "touch \"$(printf 'bad\\377')\"",
+            ], directory: tree.root)
+        let text = try Run.changerec(["changes", journal])
+        #expect(text.stdout == "A /bad\\xff\n")
+        let json = try Run.changerec(["show", "--json", journal])
+        let lines = json.stdout.split(separator: "\n")
+        #expect(lines.first?.hasPrefix("{\"record\":\"header\",\"version\":1,") == true)
+        #expect(lines.contains { $0.contains("\"record\":\"event\"") && $0.contains("\"path_b64\":\"YmFk/w==\"") })
+        #expect(lines.last == "{\"record\":\"end\",\"complete\":true}")
+        let changes = try RecordedChanges(json: Data(try Run.changerec(["changes", "--json", journal]).stdout.utf8))
+        #expect(changes.entry([0x62, 0x61, 0x64, 0xFF])?.kind == "A")
+    }
+
+    @Test("show prints header, events, exit and seal")
+    func showText() throws {
+        let tree = try TemporaryTree()
+        try tree.prepare("mkdir d")
+        let journal = tree.base + "/j.journal"
+        _ = try Run.changerec(
+            [
+                "--quiet", "--root", tree.root, "--journal", journal, "--", "/bin/sh", "-c",
+                "ln -s target d/link && mv d e",
+            ], directory: tree.root)
+        let lines = try Run.changerec(["show", journal]).stdout.split(separator: "\n").map(String.init)
+        #expect(lines[0] == "journal  \(journal)")
+        #expect(lines[1] == "root     \(tree.root)")
+        #expect(lines[2] == "backend  inotify (the only backend in this version)")
+        #expect(lines[3] == "command  /bin/sh -c 'ln -s target d/link && mv d e'")
+        #expect(lines.contains { $0.hasSuffix(" create   /d/link") })
+        #expect(lines.contains { $0.hasSuffix(" rename   /d => /e  [dir]") })
+        #expect(lines.contains { $0.hasPrefix("exit     exit status 0 after ") })
+        #expect(lines.contains("seal     /e/link before=none after=symlink mode=0777 uid=0 gid=0 mtime=") == false)
+        #expect(
+            lines.contains {
+                $0.hasPrefix("seal     /e/link before=none after=symlink") && $0.hasSuffix("target=target")
+            })
+        #expect(lines.last?.hasPrefix("end      complete, ") == true)
+    }
+}

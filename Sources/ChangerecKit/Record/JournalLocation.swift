@@ -18,7 +18,8 @@ public enum JournalLocation {
                 throw ChangerecError.system("create journal", path: printable(explicit), error)
             }
         }
-        let directory = root + [0x2F] + directoryName
+        let directory = (root == [0x2F] ? [] : root) + [0x2F] + directoryName
+
         do {
             try FileSystem.makeDirectory(directory)
         } catch .fileExists {

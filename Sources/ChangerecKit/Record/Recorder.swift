@@ -115,8 +115,16 @@ public struct Recorder {
                         }
                     } else if delivery.code != SI_KERNEL {
                         // SI_KERNEL marks a terminal's signal, which the command's process group got too.
-                        ChildProcess.send(delivery.signal, to: child)
+                        if termination == nil {
+                            ChildProcess.send(delivery.signal, to: child)
+                        } else {
+                            // Waiting for descendants: the command is reaped and its pid may be reused.
+                            for straggler in Descendants.running(below: ChildProcess.currentID) {
+                                ChildProcess.send(delivery.signal, to: straggler.pid)
+                            }
+                        }
                     }
+
                 }
             }
             if readQueue && ready.count > 1 && ready[1] {
