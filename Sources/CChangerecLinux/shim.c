@@ -1,2 +1,148 @@
-// All of the shim is static inline in the header; this file makes the target a C library SwiftPM can build.
+// Kernel calls that need _GNU_SOURCE (set in Package.swift for this target) or structs Swift cannot
+// import: file handles, fanotify's variable-length records, the netlink proc connector.
 #include "CChangerecLinux.h"
+
+/// Decodes the variable-length record at `offset`: metadata, then info records each starting with a
+/// header giving its type and length; a handle is a `struct file_handle` whose size is in its first
+/// field, and a name follows it NUL-terminated. Returns -1 when the record does not fit.
+int cchangerec_fanotify_event_at(const uint8_t *buffer, size_t available, size_t offset,
+                                               struct cchangerec_fan_event *out) {
+    struct fanotify_event_metadata meta;
+    if (offset + sizeof meta > available) return -1;
+    memcpy(&meta, buffer + offset, sizeof meta);
+    if (meta.event_len < sizeof meta || offset + meta.event_len > available) return -1;
+    memset(out, 0, sizeof *out);
+    out->mask = meta.mask;
+    out->pid = meta.pid;
+    out->fd = meta.fd;
+    out->event_length = meta.event_len;
+    size_t position = offset + meta.metadata_len;
+    size_t end = offset + meta.event_len;
+    while (position + sizeof(struct fanotify_event_info_header) <= end && out->info_count < 4) {
+        struct fanotify_event_info_header header;
+        memcpy(&header, buffer + position, sizeof header);
+        if (header.len < sizeof header || position + header.len > end) return -1;
+        struct cchangerec_fan_info *info = &out->info[out->info_count];
+        info->type = header.info_type;
+        size_t fixed = sizeof(struct fanotify_event_info_header) + sizeof(__kernel_fsid_t);
+        if (header.len >= fixed + sizeof(struct file_handle)) {
+            __kernel_fsid_t fsid;
+            memcpy(&fsid, buffer + position + sizeof header, sizeof fsid);
+            info->fsid0 = fsid.val[0];
+            info->fsid1 = fsid.val[1];
+            struct file_handle handle;
+            memcpy(&handle, buffer + position + fixed, sizeof handle);
+            size_t handle_end = fixed + sizeof handle + handle.handle_bytes;
+            if (handle_end > header.len) return -1;
+            info->handle_type = handle.handle_type;
+            info->handle_offset = (uint32_t)(position + fixed + sizeof handle);
+            info->handle_length = handle.handle_bytes;
+            if (header.info_type == FAN_EVENT_INFO_TYPE_DFID_NAME ||
+                header.info_type == FAN_EVENT_INFO_TYPE_OLD_DFID_NAME ||
+                header.info_type == FAN_EVENT_INFO_TYPE_NEW_DFID_NAME) {
+                info->name_offset = (uint32_t)(position + handle_end);
+                info->name_length = (uint32_t)strnlen((const char *)buffer + position + handle_end, header.len - handle_end);
+            }
+        }
+        out->info_count++;
+        position += header.len;
+    }
+    return 0;
+}
+
+
+/// name_to_handle_at(2) takes a variable-length struct; this fills `bytes` (up to MAX_HANDLE_SZ) instead.
+/// open_by_handle_at(2) takes the same variable-length struct.
+int cchangerec_name_to_handle(int dirfd, const char *path, int flags, uint8_t *bytes,
+                                            uint32_t *length, int32_t *type, int32_t *mount_id) {
+    union { struct file_handle handle; uint8_t storage[sizeof(struct file_handle) + MAX_HANDLE_SZ]; } u;
+    u.handle.handle_bytes = MAX_HANDLE_SZ;
+    int mnt = 0;
+    int rc = name_to_handle_at(dirfd, path, &u.handle, &mnt, flags);
+    if (rc != 0) return rc;
+    memcpy(bytes, u.handle.f_handle, u.handle.handle_bytes);
+    *length = u.handle.handle_bytes;
+    *type = u.handle.handle_type;
+    *mount_id = mnt;
+    return 0;
+}
+
+int cchangerec_open_by_handle(int mount_fd, const uint8_t *bytes, uint32_t length, int32_t type, int flags) {
+    union { struct file_handle handle; uint8_t storage[sizeof(struct file_handle) + MAX_HANDLE_SZ]; } u;
+    if (length > MAX_HANDLE_SZ) { errno = EINVAL; return -1; }
+    u.handle.handle_bytes = length;
+    u.handle.handle_type = type;
+    memcpy(u.handle.f_handle, bytes, length);
+    return open_by_handle_at(mount_fd, &u.handle, flags);
+}
+
+
+/// Opens a netlink connector socket subscribed to process events (fork, exec, comm, exit): the kernel
+/// sends them in order, so a process is known before any change it makes is read.
+int cchangerec_proc_events_open(void) {
+    int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_CONNECTOR);
+    if (fd < 0) return -1;
+    int size = 4 << 20;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size);
+    struct sockaddr_nl address;
+    memset(&address, 0, sizeof address);
+    address.nl_family = AF_NETLINK;
+    address.nl_groups = CN_IDX_PROC;
+    address.nl_pid = 0;
+    if (bind(fd, (struct sockaddr *)&address, sizeof address) != 0) { int e = errno; close(fd); errno = e; return -1; }
+    // nlmsghdr, then cn_msg (whose data is a flexible array), then the operation, back to back.
+    uint8_t request[NLMSG_SPACE(sizeof(struct cn_msg) + sizeof(enum proc_cn_mcast_op))];
+    memset(request, 0, sizeof request);
+    struct nlmsghdr *header = (struct nlmsghdr *)(void *)request;
+    header->nlmsg_len = NLMSG_LENGTH(sizeof(struct cn_msg) + sizeof(enum proc_cn_mcast_op));
+    header->nlmsg_type = NLMSG_DONE;
+    struct cn_msg *message = (struct cn_msg *)NLMSG_DATA(header);
+    message->id.idx = CN_IDX_PROC;
+    message->id.val = CN_VAL_PROC;
+    message->len = sizeof(enum proc_cn_mcast_op);
+    enum proc_cn_mcast_op op = PROC_CN_MCAST_LISTEN;
+    memcpy(message->data, &op, sizeof op);
+    if (send(fd, request, header->nlmsg_len, 0) < 0) { int e = errno; close(fd); errno = e; return -1; }
+
+    return fd;
+}
+
+
+/// Decodes the netlink messages in `buffer` into `out`; returns how many were decoded.
+int cchangerec_proc_events_decode(const uint8_t *buffer, size_t length, struct cchangerec_proc_event *out, int capacity) {
+    int count = 0;
+    const struct nlmsghdr *header = (const struct nlmsghdr *)(const void *)buffer;
+    size_t remaining = length;
+    for (; NLMSG_OK(header, remaining) && count < capacity; header = NLMSG_NEXT(header, remaining)) {
+        if (header->nlmsg_type == NLMSG_ERROR || header->nlmsg_type == NLMSG_NOOP) continue;
+        const struct cn_msg *message = (const struct cn_msg *)NLMSG_DATA(header);
+        if (message->id.idx != CN_IDX_PROC || message->id.val != CN_VAL_PROC) continue;
+        const struct proc_event *event = (const struct proc_event *)(const void *)message->data;
+        struct cchangerec_proc_event *item = &out[count];
+        memset(item, 0, sizeof *item);
+        item->what = event->what;
+        switch (event->what) {
+        case PROC_EVENT_FORK:
+            item->pid = event->event_data.fork.child_tgid;
+            item->parent = event->event_data.fork.parent_tgid;
+            if (event->event_data.fork.child_pid != event->event_data.fork.child_tgid) continue; // a thread
+            break;
+        case PROC_EVENT_EXEC:
+            item->pid = event->event_data.exec.process_tgid;
+            break;
+        case PROC_EVENT_COMM:
+            item->pid = event->event_data.comm.process_tgid;
+            memcpy(item->comm, event->event_data.comm.comm, sizeof item->comm);
+            item->comm[15] = 0;
+            break;
+        case PROC_EVENT_EXIT:
+            item->pid = event->event_data.exit.process_tgid;
+            break;
+        default:
+            continue;
+        }
+        count++;
+    }
+    return count;
+}
+

@@ -18,7 +18,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/fanotify.h>
 #include <sys/inotify.h>
+#include <sys/socket.h>
+#include <sys/statfs.h>
+#include <linux/cn_proc.h>
+#include <linux/connector.h>
+#include <linux/netlink.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -138,7 +144,101 @@ static inline int cchangerec_spawnattr_reset_signals(posix_spawnattr_t *attr, co
 /// stdout is a global variable Swift 6 treats as shared mutable state; only this process's main thread uses it.
 static inline FILE *cchangerec_stdout(void) { return stdout; }
 
+// MARK: - fanotify
+//
+// The functions declared here without a body live in shim.c: they use `struct file_handle`,
+// `name_to_handle_at` and the proc connector's structs, which glibc declares only with _GNU_SOURCE —
+// set for the C target, not for Swift's importer.
+
+#ifndef FAN_RENAME
+#define FAN_RENAME 0x10000000 /* Linux 5.17 */
+#endif
+#ifndef FAN_REPORT_TARGET_FID
+#define FAN_REPORT_TARGET_FID 0x00001000 /* Linux 5.17 */
+#endif
+#ifndef FAN_EVENT_INFO_TYPE_OLD_DFID_NAME
+#define FAN_EVENT_INFO_TYPE_OLD_DFID_NAME 10 /* Linux 5.17 */
+#define FAN_EVENT_INFO_TYPE_NEW_DFID_NAME 12
+#endif
+#ifndef FAN_MARK_FILESYSTEM
+#define FAN_MARK_FILESYSTEM 0x00000100 /* Linux 4.20 */
+#endif
+
+_Static_assert(sizeof(struct fanotify_event_metadata) == 24, "fanotify_event_metadata layout");
+_Static_assert(sizeof(struct fanotify_event_info_header) == 4, "fanotify_event_info_header layout");
+
+/// fanotify_mark(2)'s mask is 64-bit and its path may be NULL; a fixed signature keeps Swift's import simple.
+static inline int cchangerec_fanotify_mark(int fd, unsigned int flags, uint64_t mask, int dirfd, const char *path) {
+    return fanotify_mark(fd, flags, mask, dirfd, path);
+}
+
+/// One info record of an fanotify event: a file handle with its file system id, and for the *_NAME
+/// types the entry name that follows the handle. Offsets are into the read buffer.
+struct cchangerec_fan_info {
+    uint8_t type;
+    int32_t fsid0, fsid1;
+    int32_t handle_type;
+    uint32_t handle_offset, handle_length;
+    uint32_t name_offset, name_length;
+};
+
+/// An fanotify event record: the fixed metadata, then up to four info records.
+struct cchangerec_fan_event {
+    uint64_t mask;
+    int32_t pid;
+    int32_t fd;
+    uint32_t event_length;
+    uint32_t info_count;
+    struct cchangerec_fan_info info[4];
+};
+
+/// Decodes the variable-length record at `offset`: metadata, then info records each starting with a
+/// header giving its type and length; a handle is a `struct file_handle` whose size is in its first
+/// field, and a name follows it NUL-terminated. Returns -1 when the record does not fit.
+int cchangerec_fanotify_event_at(const uint8_t *buffer, size_t available, size_t offset,
+                                               struct cchangerec_fan_event *out);
+
+/// name_to_handle_at(2) takes a variable-length struct; this fills `bytes` (up to 128) instead.
+int cchangerec_name_to_handle(int dirfd, const char *path, int flags, uint8_t *bytes,
+                              uint32_t *length, int32_t *type, int32_t *mount_id);
+
+/// open_by_handle_at(2) takes the same variable-length struct.
+int cchangerec_open_by_handle(int mount_fd, const uint8_t *bytes, uint32_t length, int32_t type, int flags);
+
+/// O_PATH is visible only with _GNU_SOURCE.
+#define CCHANGEREC_O_PATH 010000000
+
+
+/// The f_fsid of statfs is a struct of two ints Swift imports as a tuple.
+static inline int cchangerec_fsid(int fd, int32_t *fsid0, int32_t *fsid1) {
+    struct statfs s;
+    int rc = fstatfs(fd, &s);
+    if (rc != 0) return rc;
+    memcpy(fsid0, &s.f_fsid, sizeof(int32_t));
+    memcpy(fsid1, ((const char *)&s.f_fsid) + sizeof(int32_t), sizeof(int32_t));
+    return 0;
+}
+
+// MARK: - Process events (the netlink proc connector)
+
+/// Opens a netlink connector socket subscribed to process events (fork, exec, comm, exit): the kernel
+/// sends them in order, so a process is known before any change it makes is read.
+int cchangerec_proc_events_open(void);
+
+/// One process event: what happened (PROC_EVENT_FORK, _EXEC, _COMM, _EXIT), the process, and for a
+/// fork its parent; for a comm change the new name.
+struct cchangerec_proc_event {
+    uint32_t what;
+    int32_t pid;
+    int32_t parent;
+    char comm[16];
+};
+
+/// Decodes the netlink messages in `buffer` into `out`; returns how many were decoded.
+int cchangerec_proc_events_decode(const uint8_t *buffer, size_t length, struct cchangerec_proc_event *out, int capacity);
+
 /// The environment array glibc keeps for the process (declared here: unistd.h hides it without _GNU_SOURCE).
+
 extern char **environ;
 static inline char **cchangerec_environ(void) { return environ; }
 

@@ -19,9 +19,9 @@ public final class InotifyBackend: WatchBackend {
     public private(set) var kernelEventCount: UInt64 = 0
     public private(set) var overflowed = false
 
-    private let rootFD: FileDescriptor
     private let rootPath: [UInt8]
     private let exclusions: Exclusions
+    private let walker: TreeWalker
     private let inotify: Inotify
     private var pathOfWatch: [Int32: RelativePath] = [:]
     private var watchOfPath: [RelativePath: Int32] = [:]
@@ -39,15 +39,14 @@ public final class InotifyBackend: WatchBackend {
         | Inotify.Mask.moveSelf | Inotify.Mask.onlyDirectory
         | Inotify.Mask.excludeUnlinked
 
-    private enum WalkMode { case baseline, synthesizeCreates, watchOnly, rescan }
 
     /// - Parameters:
     ///   - root: an open descriptor of ROOT, kept open by the caller while the backend lives.
     ///   - rootPath: ROOT's absolute path, for messages.
     public init(root: FileDescriptor, rootPath: [UInt8], exclusions: Exclusions) throws(ChangerecError) {
-        rootFD = root
         self.rootPath = rootPath
         self.exclusions = exclusions
+        walker = TreeWalker(root: root, rootPath: rootPath, exclusions: exclusions)
         do {
             inotify = try Inotify()
         } catch .tooManyOpenFiles {
@@ -164,7 +163,7 @@ public final class InotifyBackend: WatchBackend {
                 if isDirectory { rebaseWatches(from: source.path, to: path) }
             } else {
                 outputs.append(.event(JournalEvent(.moveIn, path, isDirectory: isDirectory)))
-                if isDirectory { try walk(from: path, mode: .watchOnly, into: &outputs) }
+                if isDirectory { try walk(from: path, mode: .prepareOnly, into: &outputs) }
             }
             // A directory created and renamed before its create event was read has no watch yet.
             if isDirectory && watchOfPath[path] == nil {
@@ -212,128 +211,63 @@ public final class InotifyBackend: WatchBackend {
 
     // MARK: - Overflow
 
-    /// Events were dropped: compare the tree as it is now with the names captured at arming. What
-    /// vanished is deleted, what appeared is created, and every survivor counts as possibly modified.
     private func recoverFromOverflow(into outputs: inout [WatchOutput]) throws(ChangerecError) {
         overflowed = true
         settlePendingMove(into: &outputs)
-        outputs.append(
-            .note(
-                JournalNote(
-                    .queueOverflow,
-                    "the inotify queue overflowed (fs.inotify.max_queued_events = \(Self.limit("max_queued_events"))): events were lost; rescanning ROOT"
-                )))
+        // Watches may point at directories that moved during the gap: rebuild the map from the walk.
         let previousWatches = pathOfWatch
         pathOfWatch = [:]
         watchOfPath = [:]
-        var rescan: [WatchOutput] = []
-        try walk(from: .root, mode: .rescan, into: &rescan)
+        try walker.recoverFromOverflow(
+            backend: name, limit: "fs.inotify.max_queued_events = \(Self.limit("max_queued_events"))",
+            baseline: baseline, into: &outputs, prepare: watchDirectory)
         for (watch, _) in previousWatches where pathOfWatch[watch] == nil {
             inotify.removeWatch(watch)
         }
-        var seen = Set<RelativePath>()
-        var created = 0
-        var touched = 0
-        for case .event(let event) in rescan {
-            seen.insert(event.path)
-            if event.operation == .create { created += 1 } else { touched += 1 }
-        }
-        var deleted = 0
-        for (path, type) in baseline.types where !seen.contains(path) {
-            rescan.append(.event(JournalEvent(.delete, path, isDirectory: type == .directory, isSynthesized: true)))
-            deleted += 1
-        }
-        outputs += rescan
-        outputs.append(
-            .note(
-                JournalNote(
-                    .rescanDone,
-                    "rescan after overflow: \(created) new, \(deleted) gone, \(touched) possibly changed (every survivor counts as changed)"
-                )))
     }
 
     // MARK: - Walking
 
-    private func walk(from start: RelativePath, mode: WalkMode, into outputs: inout [WatchOutput])
+    private func walk(from start: RelativePath, mode: TreeWalker.Mode, into outputs: inout [WatchOutput])
         throws(ChangerecError)
     {
-        var stack = [start]
-        while let path = stack.popLast() {
-            if exclusions.contains(path) { continue }
-            let directory: FileDescriptor
-            do {
-                directory = try FileSystem.openBeneath(path.bytes, in: rootFD, flags: O_RDONLY | O_DIRECTORY)
-            } catch {
-                if mode == .baseline && path.isRoot {
-                    throw ChangerecError.system("open", path: printable(rootPath), error)
-                }
-                switch error {
-                case .noSuchFileOrDirectory, .notDirectory, .tooManySymbolicLinkLevels:
-                    continue  // gone or replaced since it was named; its own events say what happened
-                default:
-                    outputs.append(
-                        .note(JournalNote(.unreadableDirectory, path: path, "cannot open \(path): \(error)")))
-                    continue
-                }
+        try walker.walk(from: start, mode: mode, baseline: &baseline, into: &outputs) {
+            (path, directory, outputs) throws(ChangerecError) in
+            try watchDirectory(path, directory, &outputs, arming: mode == .baseline)
+        }
+    }
+
+    private func watchDirectory(_ path: RelativePath, _ directory: FileDescriptor, _ outputs: inout [WatchOutput])
+        throws(ChangerecError)
+    {
+        try watchDirectory(path, directory, &outputs, arming: false)
+    }
+
+    private func watchDirectory(
+        _ path: RelativePath, _ directory: FileDescriptor, _ outputs: inout [WatchOutput], arming: Bool
+    ) throws(ChangerecError) {
+        do {
+            register(try inotify.addWatch(onOpenDirectory: directory, mask: Self.watchMask), path)
+        } catch .noSpace {
+            let limit = Self.watchLimitDescription
+            if arming {
+                throw ChangerecError(
+                    .watchLimit,
+                    "cannot watch '\(printable(rootPath))\(path.isRoot ? "" : "/" + printable(path.bytes))': the inotify watch limit is exhausted (\(limit)); raise it (sysctl -w fs.inotify.max_user_watches=N) or run as root for --backend fanotify",
+                    errno: .noSpace)
             }
-            defer { FileSystem.close(directory) }
-            do {
-                register(try inotify.addWatch(onOpenDirectory: directory, mask: Self.watchMask), path)
-            } catch .noSpace {
-                let limit = Self.watchLimitDescription
-                if mode == .baseline {
-                    throw ChangerecError(
-                        .watchLimit,
-                        "cannot watch '\(printable(rootPath))\(path.isRoot ? "" : "/" + printable(path.bytes))': the inotify watch limit is exhausted (\(limit)); raise it (sysctl -w fs.inotify.max_user_watches=N) or run as root for --backend fanotify",
-                        errno: .noSpace)
-                }
-                if !unwatched.contains(path) {
-                    outputs.append(
-                        .note(
-                            JournalNote(
-                                .watchLimit, path: path,
-                                "the inotify watch limit is exhausted (\(limit)): \(path) is not watched and will be walked when the step ends; raise fs.inotify.max_user_watches"
-                            )))
-                    unwatched.insert(path)
-                }
-            } catch {
-                outputs.append(.note(JournalNote(.unwatchedDirectory, path: path, "cannot watch \(path): \(error)")))
-                if mode == .baseline && path.isRoot {
-                    throw ChangerecError.system("watch", path: printable(rootPath), error)
-                }
+            if !unwatched.contains(path) {
+                outputs.append(
+                    .note(
+                        JournalNote(
+                            .watchLimit, path: path,
+                            "the inotify watch limit is exhausted (\(limit)): \(path) is not watched and will be walked when the step ends; raise fs.inotify.max_user_watches"
+                        )))
+                unwatched.insert(path)
             }
-            let entries: [DirectoryEntry]
-            do {
-                entries = try DirectoryReader.entries(of: directory)
-            } catch {
-                if mode == .baseline && path.isRoot {
-                    throw ChangerecError.system("read directory", path: printable(rootPath), error)
-                }
-                outputs.append(.note(JournalNote(.unreadableDirectory, path: path, "cannot read \(path): \(error)")))
-                continue
-            }
-            for entry in entries {
-                guard let child = path.appending(entry.name), !exclusions.contains(child) else { continue }
-                let isDirectory = entry.type == .directory
-                switch mode {
-                case .baseline:
-                    baseline.record(child, entry.type)
-                case .synthesizeCreates:
-                    let target =
-                        entry.type == .symlink ? try? FileSystem.symlinkTarget(of: entry.name, in: directory) : nil
-                    outputs.append(
-                        .event(
-                            JournalEvent(
-                                .create, child, isDirectory: isDirectory, isSynthesized: true, symlinkTarget: target)))
-                case .rescan:
-                    let operation: JournalEvent.Operation = baseline.type(of: child) == nil ? .create : .touch
-                    outputs.append(
-                        .event(JournalEvent(operation, child, isDirectory: isDirectory, isSynthesized: true)))
-                case .watchOnly:
-                    break
-                }
-                if isDirectory { stack.append(child) }
-            }
+        } catch {
+            outputs.append(.note(JournalNote(.unwatchedDirectory, path: path, "cannot watch \(path): \(error)")))
+            if arming && path.isRoot { throw ChangerecError.system("watch", path: printable(rootPath), error) }
         }
     }
 

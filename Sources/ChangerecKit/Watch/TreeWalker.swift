@@ -1,0 +1,116 @@
+import ChangerecSystem
+import Glibc
+import SystemPackage
+
+/// Walks directories below ROOT, each opened with `openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS)`, and
+/// turns what it finds into baseline names or synthesised events. Both backends walk with it; each
+/// passes the step it needs on every directory *before* its entries are read (add a watch, record a
+/// handle), so that nothing created after the listing can escape both the listing and the watch.
+struct TreeWalker {
+    enum Mode {
+        /// Record every name in the baseline (arming).
+        case baseline
+        /// Emit a synthesised create for every entry (a directory that appeared during the step).
+        case synthesizeCreates
+        /// Only prepare each directory (a directory that arrived whole).
+        case prepareOnly
+        /// Emit create for names the baseline lacks and touch for the others (overflow recovery).
+        case rescan
+    }
+
+    typealias Prepare = (RelativePath, FileDescriptor, inout [WatchOutput]) throws(ChangerecError) -> Void
+
+    let root: FileDescriptor
+    let rootPath: [UInt8]
+    let exclusions: Exclusions
+
+    func walk(
+        from start: RelativePath, mode: Mode, baseline: inout Baseline, into outputs: inout [WatchOutput],
+        prepare: Prepare
+    ) throws(ChangerecError) {
+        var stack = [start]
+        while let path = stack.popLast() {
+            if exclusions.contains(path) { continue }
+            let arming = mode == .baseline && path.isRoot
+            let directory: FileDescriptor
+            do {
+                directory = try FileSystem.openBeneath(path.bytes, in: root, flags: O_RDONLY | O_DIRECTORY)
+            } catch {
+                if arming { throw ChangerecError.system("open", path: printable(rootPath), error) }
+                switch error {
+                case .noSuchFileOrDirectory, .notDirectory, .tooManySymbolicLinkLevels:
+                    continue  // gone or replaced since it was named; its own events say what happened
+                default:
+                    outputs.append(
+                        .note(JournalNote(.unreadableDirectory, path: path, "cannot open \(path): \(error)")))
+                    continue
+                }
+            }
+            defer { FileSystem.close(directory) }
+            try prepare(path, directory, &outputs)
+            let entries: [DirectoryEntry]
+            do {
+                entries = try DirectoryReader.entries(of: directory)
+            } catch {
+                if arming { throw ChangerecError.system("read directory", path: printable(rootPath), error) }
+                outputs.append(.note(JournalNote(.unreadableDirectory, path: path, "cannot read \(path): \(error)")))
+                continue
+            }
+            for entry in entries {
+                guard let child = path.appending(entry.name), !exclusions.contains(child) else { continue }
+                let isDirectory = entry.type == .directory
+                switch mode {
+                case .baseline:
+                    baseline.record(child, entry.type)
+                case .synthesizeCreates:
+                    let target =
+                        entry.type == .symlink ? try? FileSystem.symlinkTarget(of: entry.name, in: directory) : nil
+                    outputs.append(
+                        .event(
+                            JournalEvent(
+                                .create, child, isDirectory: isDirectory, isSynthesized: true, symlinkTarget: target)))
+                case .rescan:
+                    let operation: JournalEvent.Operation = baseline.type(of: child) == nil ? .create : .touch
+                    outputs.append(
+                        .event(JournalEvent(operation, child, isDirectory: isDirectory, isSynthesized: true)))
+                case .prepareOnly:
+                    break
+                }
+                if isDirectory { stack.append(child) }
+            }
+        }
+    }
+
+    /// Events were lost: compares the tree as it is now with the names captured at arming. What vanished
+    /// is deleted, what appeared is created, and every survivor counts as possibly modified.
+    func recoverFromOverflow(
+        backend: String, limit: String, baseline: Baseline, into outputs: inout [WatchOutput], prepare: Prepare
+    ) throws(ChangerecError) {
+        outputs.append(
+            .note(
+                JournalNote(
+                    .queueOverflow, "the \(backend) queue overflowed (\(limit)): events were lost; rescanning ROOT")))
+        var rescan: [WatchOutput] = []
+        var names = baseline
+        try walk(from: .root, mode: .rescan, baseline: &names, into: &rescan, prepare: prepare)
+        var seen = Set<RelativePath>()
+        var created = 0
+        var touched = 0
+        for case .event(let event) in rescan {
+            seen.insert(event.path)
+            if event.operation == .create { created += 1 } else { touched += 1 }
+        }
+        var deleted = 0
+        for (path, type) in baseline.types where !seen.contains(path) {
+            rescan.append(.event(JournalEvent(.delete, path, isDirectory: type == .directory, isSynthesized: true)))
+            deleted += 1
+        }
+        outputs += rescan
+        outputs.append(
+            .note(
+                JournalNote(
+                    .rescanDone,
+                    "rescan after overflow: \(created) new, \(deleted) gone, \(touched) possibly changed (every survivor counts as changed)"
+                )))
+    }
+}

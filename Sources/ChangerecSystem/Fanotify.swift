@@ -1,0 +1,165 @@
+import CChangerecLinux
+import Glibc
+import SystemPackage
+
+/// A file system object's identity as the kernel gives it in fanotify events: the file system id and
+/// an opaque file handle. Stable across renames, unlike a path.
+public struct FileHandleKey: Hashable, Sendable {
+    public var fsid: UInt64
+    public var type: Int32
+    public var bytes: [UInt8]
+
+    public init(fsid: UInt64, type: Int32, bytes: [UInt8]) {
+        self.fsid = fsid
+        self.type = type
+        self.bytes = bytes
+    }
+}
+
+/// An fanotify group reporting directory handles, entry names and target handles.
+/// The corresponding C functions are `fanotify_init`, `fanotify_mark` and `read`.
+///
+/// - Important: needs CAP_SYS_ADMIN; `FAN_REPORT_DFID_NAME_TARGET` and `FAN_RENAME` need Linux 5.17.
+public final class Fanotify {
+    /// One info record: which object (or directory) and, for directory-entry records, which name.
+    public struct Info: Sendable {
+        public enum Kind: UInt8, Sendable {
+            case object = 1  // FAN_EVENT_INFO_TYPE_FID
+            case directoryEntry = 2  // FAN_EVENT_INFO_TYPE_DFID_NAME
+            case directory = 3  // FAN_EVENT_INFO_TYPE_DFID
+            case oldDirectoryEntry = 10  // FAN_EVENT_INFO_TYPE_OLD_DFID_NAME
+            case newDirectoryEntry = 12  // FAN_EVENT_INFO_TYPE_NEW_DFID_NAME
+        }
+        public var kind: Kind
+        public var handle: FileHandleKey
+        public var name: [UInt8]
+    }
+
+    /// One event: its (possibly merged) mask, the process behind it and its info records.
+    public struct Record: Sendable {
+        public var mask: UInt64
+        public var pid: Int32
+        public var infos: [Info]
+    }
+
+    public enum Mask {
+        public static let modify = UInt64(FAN_MODIFY)
+        public static let closeWrite = UInt64(FAN_CLOSE_WRITE)
+        public static let attrib = UInt64(FAN_ATTRIB)
+        public static let create = UInt64(FAN_CREATE)
+        public static let delete = UInt64(FAN_DELETE)
+        public static let movedFrom = UInt64(FAN_MOVED_FROM)
+        public static let movedTo = UInt64(FAN_MOVED_TO)
+        public static let rename = UInt64(FAN_RENAME)
+        public static let deleteSelf = UInt64(FAN_DELETE_SELF)
+        public static let moveSelf = UInt64(FAN_MOVE_SELF)
+        public static let onDirectory = UInt64(FAN_ONDIR)
+        public static let queueOverflow = UInt64(FAN_Q_OVERFLOW)
+    }
+
+    public let descriptor: FileDescriptor
+    private let buffer: UnsafeMutableRawBufferPointer
+
+    /// `fanotify_init(FAN_CLASS_NOTIF | FAN_REPORT_DFID_NAME_TARGET | FAN_UNLIMITED_QUEUE | FAN_CLOEXEC | FAN_NONBLOCK)`.
+    ///
+    /// - Throws: `EPERM` without CAP_SYS_ADMIN, `EINVAL` on a kernel without these report flags.
+    public init() throws(Errno) {
+        let flags =
+            UInt32(FAN_CLASS_NOTIF) | UInt32(FAN_REPORT_DFID_NAME) | UInt32(FAN_REPORT_FID)
+            | UInt32(FAN_REPORT_TARGET_FID) | UInt32(FAN_UNLIMITED_QUEUE) | UInt32(FAN_CLOEXEC)
+            | UInt32(FAN_NONBLOCK)
+        let fd = try valueOrErrno("fanotify_init") { fanotify_init(flags, UInt32(O_RDONLY)) }.get()
+        descriptor = FileDescriptor(rawValue: fd)
+        // Large reads keep up with an event storm: the queue is unlimited, so memory, not events, is at stake.
+        buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 8)
+    }
+
+    deinit {
+        buffer.deallocate()
+        Glibc.close(descriptor.rawValue)
+    }
+
+    /// Marks the whole file system holding `path` (`FAN_MARK_FILESYSTEM`).
+    ///
+    /// - Throws: `EXDEV` for a btrfs subvolume or a bind mount of a subtree on some kernels, `EOPNOTSUPP`
+    ///   for overlayfs without `nfs_export`, `ENODEV` for file systems without handles (FUSE).
+    public func markFilesystem(of path: [UInt8], mask: UInt64) throws(Errno) {
+        let flags = UInt32(FAN_MARK_ADD) | UInt32(FAN_MARK_FILESYSTEM)
+        _ = try withCPath(path) { cPath in
+            valueOrErrno("fanotify_mark") { cchangerec_fanotify_mark(descriptor.rawValue, flags, mask, AT_FDCWD, cPath) }
+        }.get()
+    }
+
+    /// Reads the events queued now; empty when none are.
+    public func readAvailable() throws(Errno) -> [Record] {
+        let count: Int
+        switch valueOrErrno("read", { Glibc.read(descriptor.rawValue, buffer.baseAddress, buffer.count) }) {
+        case .success(let n): count = n
+        case .failure(.wouldBlock): return []
+        case .failure(let error): throw error
+        }
+        guard let base = UnsafeRawPointer(buffer.baseAddress)?.assumingMemoryBound(to: UInt8.self) else { return [] }
+        var records: [Record] = []
+        var offset = 0
+        var raw = cchangerec_fan_event()
+        while cchangerec_fanotify_event_at(base, count, offset, &raw) == 0 {
+            if raw.fd >= 0 { Glibc.close(raw.fd) }  // FID-reporting groups send no descriptors; be safe
+            var infos: [Info] = []
+            withUnsafeBytes(of: raw.info) { tuple in
+                let items = tuple.bindMemory(to: cchangerec_fan_info.self)
+                for item in items.prefix(Int(raw.info_count)) {
+                    guard let kind = Info.Kind(rawValue: item.type), item.handle_length > 0 else { continue }
+                    let fsid = UInt64(UInt32(bitPattern: item.fsid0)) | UInt64(UInt32(bitPattern: item.fsid1)) << 32
+                    let handle = Array(UnsafeBufferPointer(start: base + Int(item.handle_offset), count: Int(item.handle_length)))
+                    let name = Array(UnsafeBufferPointer(start: base + Int(item.name_offset), count: Int(item.name_length)))
+                    infos.append(Info(kind: kind, handle: FileHandleKey(fsid: fsid, type: item.handle_type, bytes: handle), name: name))
+                }
+            }
+            records.append(Record(mask: raw.mask, pid: raw.pid, infos: infos))
+            offset += Int(raw.event_length)
+        }
+        return records
+    }
+}
+
+/// File handles of objects, and objects from handles.
+public enum FileHandles {
+    /// The handle of the object open as `descriptor`, keyed with its file system's id, as fanotify reports it.
+    /// The corresponding C functions are `name_to_handle_at` with `AT_EMPTY_PATH`, and `fstatfs`.
+    public static func handle(of descriptor: FileDescriptor) throws(Errno) -> FileHandleKey {
+        var bytes = [UInt8](repeating: 0, count: 128)
+        var length: UInt32 = 0
+        var type: Int32 = 0
+        var mount: Int32 = 0
+        _ = try withCPath([]) { empty in
+            valueOrErrno("name_to_handle_at") {
+                cchangerec_name_to_handle(descriptor.rawValue, empty, CCHANGEREC_AT_EMPTY_PATH, &bytes, &length, &type, &mount)
+            }
+        }.get()
+        return FileHandleKey(fsid: try fsid(of: descriptor), type: type, bytes: Array(bytes[0..<Int(length)]))
+    }
+
+    /// The id fanotify reports for the file system holding `descriptor`. The corresponding C function is `fstatfs`.
+    public static func fsid(of descriptor: FileDescriptor) throws(Errno) -> UInt64 {
+        var low: Int32 = 0
+        var high: Int32 = 0
+        _ = try valueOrErrno("fstatfs") { cchangerec_fsid(descriptor.rawValue, &low, &high) }.get()
+        return UInt64(UInt32(bitPattern: low)) | UInt64(UInt32(bitPattern: high)) << 32
+    }
+
+    /// Opens the object `handle` names, on the file system `mount` is on, as an `O_PATH` descriptor.
+    /// The corresponding C function is `open_by_handle_at`.
+    ///
+    /// - Important: needs CAP_DAC_READ_SEARCH.
+    public static func open(_ handle: FileHandleKey, on mount: FileDescriptor) throws(Errno) -> FileDescriptor {
+        let fd = try valueOrErrno("open_by_handle_at") {
+            cchangerec_open_by_handle(mount.rawValue, handle.bytes, UInt32(handle.bytes.count), handle.type, CCHANGEREC_O_PATH | O_CLOEXEC)
+        }.get()
+        return FileDescriptor(rawValue: fd)
+    }
+
+    /// The path the kernel gives for an open descriptor today (its `/proc/self/fd` link).
+    public static func currentPath(of descriptor: FileDescriptor) -> [UInt8]? {
+        try? FileSystem.symlinkTarget(of: Array("/proc/self/fd/\(descriptor.rawValue)".utf8), in: FileDescriptor(rawValue: AT_FDCWD))
+    }
+}
