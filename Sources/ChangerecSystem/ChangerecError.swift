@@ -13,6 +13,8 @@ public struct ChangerecError: Error, CustomStringConvertible, Equatable, Sendabl
         case commandNotFound
         case commandNotExecutable
         case watchLimit
+        case backendUnavailable
+
         case journalNotFound
         case journalUnreadable
         case journalDamaged

@@ -86,7 +86,9 @@ public final class Fanotify {
     public func markFilesystem(of path: [UInt8], mask: UInt64) throws(Errno) {
         let flags = UInt32(FAN_MARK_ADD) | UInt32(FAN_MARK_FILESYSTEM)
         _ = try withCPath(path) { cPath in
-            valueOrErrno("fanotify_mark") { cchangerec_fanotify_mark(descriptor.rawValue, flags, mask, AT_FDCWD, cPath) }
+            valueOrErrno("fanotify_mark") {
+                cchangerec_fanotify_mark(descriptor.rawValue, flags, mask, AT_FDCWD, cPath)
+            }
         }.get()
     }
 
@@ -110,9 +112,14 @@ public final class Fanotify {
                 for item in items.prefix(Int(raw.info_count)) {
                     guard let kind = Info.Kind(rawValue: item.type), item.handle_length > 0 else { continue }
                     let fsid = UInt64(UInt32(bitPattern: item.fsid0)) | UInt64(UInt32(bitPattern: item.fsid1)) << 32
-                    let handle = Array(UnsafeBufferPointer(start: base + Int(item.handle_offset), count: Int(item.handle_length)))
-                    let name = Array(UnsafeBufferPointer(start: base + Int(item.name_offset), count: Int(item.name_length)))
-                    infos.append(Info(kind: kind, handle: FileHandleKey(fsid: fsid, type: item.handle_type, bytes: handle), name: name))
+                    let handle = Array(
+                        UnsafeBufferPointer(start: base + Int(item.handle_offset), count: Int(item.handle_length)))
+                    let name = Array(
+                        UnsafeBufferPointer(start: base + Int(item.name_offset), count: Int(item.name_length)))
+                    infos.append(
+                        Info(
+                            kind: kind, handle: FileHandleKey(fsid: fsid, type: item.handle_type, bytes: handle),
+                            name: name))
                 }
             }
             records.append(Record(mask: raw.mask, pid: raw.pid, infos: infos))
@@ -133,7 +140,8 @@ public enum FileHandles {
         var mount: Int32 = 0
         _ = try withCPath([]) { empty in
             valueOrErrno("name_to_handle_at") {
-                cchangerec_name_to_handle(descriptor.rawValue, empty, CCHANGEREC_AT_EMPTY_PATH, &bytes, &length, &type, &mount)
+                cchangerec_name_to_handle(
+                    descriptor.rawValue, empty, CCHANGEREC_AT_EMPTY_PATH, &bytes, &length, &type, &mount)
             }
         }.get()
         return FileHandleKey(fsid: try fsid(of: descriptor), type: type, bytes: Array(bytes[0..<Int(length)]))
@@ -153,13 +161,15 @@ public enum FileHandles {
     /// - Important: needs CAP_DAC_READ_SEARCH.
     public static func open(_ handle: FileHandleKey, on mount: FileDescriptor) throws(Errno) -> FileDescriptor {
         let fd = try valueOrErrno("open_by_handle_at") {
-            cchangerec_open_by_handle(mount.rawValue, handle.bytes, UInt32(handle.bytes.count), handle.type, CCHANGEREC_O_PATH | O_CLOEXEC)
+            cchangerec_open_by_handle(
+                mount.rawValue, handle.bytes, UInt32(handle.bytes.count), handle.type, CCHANGEREC_O_PATH | O_CLOEXEC)
         }.get()
         return FileDescriptor(rawValue: fd)
     }
 
     /// The path the kernel gives for an open descriptor today (its `/proc/self/fd` link).
     public static func currentPath(of descriptor: FileDescriptor) -> [UInt8]? {
-        try? FileSystem.symlinkTarget(of: Array("/proc/self/fd/\(descriptor.rawValue)".utf8), in: FileDescriptor(rawValue: AT_FDCWD))
+        try? FileSystem.symlinkTarget(
+            of: Array("/proc/self/fd/\(descriptor.rawValue)".utf8), in: FileDescriptor(rawValue: AT_FDCWD))
     }
 }

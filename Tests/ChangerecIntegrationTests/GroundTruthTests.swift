@@ -1,12 +1,14 @@
 import ChangerecTestSupport
 import Foundation
+import Glibc
 import Testing
 
 /// Every workload runs under the real binary; the tree is snapshotted before and after, and every real
 /// difference must be in `changerec changes --json`. The blind cases are why changerec exists.
 @Suite("ground truth: every real change is recorded")
 struct GroundTruthTests {
-    static let backends = ["inotify"]
+    /// Every workload runs under both backends; fanotify cases are cancelled, with the reason, without root.
+    static let backends = ["inotify", "fanotify"]
 
     /// Runs `script`, requires that it really changed something (so the test cannot pass on an idle
     /// tree) and that nothing it changed is missing.
@@ -15,8 +17,13 @@ struct GroundTruthTests {
         _ script: String, prepare: String = "", backend: String, expectDifferences: Bool = true,
         sourceLocation: SourceLocation = #_sourceLocation
     ) throws -> (GroundTruth, TemporaryTree) {
+        if backend == "fanotify" && getuid() != 0 {
+            try Test.cancel("fanotify needs root (CAP_SYS_ADMIN): run the tests as root to cover this backend")
+        }
         let tree = try TemporaryTree()
-        if !prepare.isEmpty { try tree.prepare(prepare.replacingOccurrences(of: "$OUT", with: tree.outside)) }
+        if !prepare.isEmpty {
+            try tree.prepare(prepare.replacingOccurrences(of: "$OUT", with: tree.outside))
+        }
         let truth = try GroundTruth.run(
             script.replacingOccurrences(of: "$OUT", with: tree.outside), in: tree, backend: backend)
         if expectDifferences {

@@ -22,6 +22,11 @@ public struct Change: Sendable, Equatable {
     public var opaque = false
     /// The path this one was renamed from, when that path existed before the step.
     public var renamedFrom: RelativePath?
+    /// The processes whose events named this path (empty when the backend reports none).
+    public var pids: [Int32] = []
+    /// Only processes outside the recorded step changed this path.
+    public var foreign = false
+
     /// The type in the baseline; `nil` when the path did not exist before.
     public var before: FileType?
     /// The final state from the seal; `nil` when gone or when the journal has no seal.

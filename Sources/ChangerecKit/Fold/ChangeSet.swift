@@ -9,6 +9,8 @@ public struct ChangeSet: Sendable {
     /// In tree order; entries covered by an ancestor (inside a deleted directory or a directory that
     /// arrived whole) are left out.
     public var changes: [Change]
+    /// The processes that made changes, by pid, with their names and whether they belong to the step.
+    public var processes: [Int32: JournalProcess]
     /// Event records in the journal.
     public var eventCount: UInt64
     /// How the journal ended: complete, or cut short at some byte.
@@ -37,6 +39,8 @@ public struct ChangeSet: Sendable {
         }
         return ChangeSet(
             journalPath: journal, header: header, exit: fold.exit, notes: fold.notes, changes: fold.changes(),
+            processes: fold.processes,
+
             eventCount: fold.eventCount, ending: ending)
     }
 }

@@ -16,12 +16,20 @@ public struct Fold {
         var arrivedWhole = false
         var isDirectory = false
         var renamedFrom: RelativePath?
+        var pids: Set<Int32> = []
+        var byStep = false
+        var byForeign = false
+
+        /// Only processes outside the step touched this path.
+        var isForeign: Bool { byForeign && !byStep }
     }
 
     public private(set) var header: JournalHeader?
     public private(set) var exit: JournalExit?
     public private(set) var notes: [JournalNote] = []
     public private(set) var eventCount: UInt64 = 0
+    /// Every process that made a change, by pid.
+    public private(set) var processes: [Int32: JournalProcess] = [:]
     private var facts: [RelativePath: Facts] = [:]
     private var seal: [SealEntry] = []
     private var sealed = false
@@ -36,11 +44,19 @@ public struct Fold {
         case .exit(let exit): self.exit = exit
         case .seal(let entry): seal.append(entry)
         case .sealEnd: sealed = true
+        case .process(let process): processes[process.pid] = process
         }
     }
 
     private mutating func add(_ event: JournalEvent) {
         eventCount += 1
+        for path in [event.path] + (event.path2.map { [$0] } ?? []) {
+            update(path) {
+                if event.pid != 0 { $0.pids.insert(event.pid) }
+                if event.isForeign { $0.byForeign = true } else { $0.byStep = true }
+            }
+        }
+
         switch event.operation {
         case .create:
             update(event.path) {
@@ -126,6 +142,8 @@ public struct Fold {
             change.before = entry.before
             change.after = entry.after
             change.symlinkTarget = entry.after?.symlinkTarget
+            change.pids = fact?.pids.sorted() ?? []
+            change.foreign = fact?.isForeign ?? false
             byPath[entry.path] = change
             if change.kind != .changed || (fact?.created ?? false) || (fact?.removed ?? false) {
                 structural.append(entry.path)
@@ -134,14 +152,25 @@ public struct Fold {
         // A directory whose entries were added or removed has changed too (its mtime moved), as in docker
         // diff; that includes entries created and removed within the step, which leave no change of their own.
         for (path, fact) in facts where fact.created || fact.removed { structural.append(path) }
+        // The parent changed because of its entries: it is foreign only when all of them are.
+        var causes: [RelativePath: (pids: Set<Int32>, foreign: Bool)] = [:]
         for path in structural {
-            guard let parent = path.parent, !parent.isRoot, byPath[parent] == nil,
-                let entry = sealByPath[parent], entry.before == .directory, let after = entry.after,
+            guard let parent = path.parent, !parent.isRoot, byPath[parent] == nil else { continue }
+            let fact = facts[path]
+            var cause = causes[parent] ?? ([], true)
+            cause.pids.formUnion(fact?.pids ?? [])
+            cause.foreign = cause.foreign && (fact?.isForeign ?? false)
+            causes[parent] = cause
+        }
+        for (parent, cause) in causes {
+            guard let entry = sealByPath[parent], entry.before == .directory, let after = entry.after,
                 after.type == .directory
             else { continue }
             var parentChange = Change(.changed, parent, type: .directory)
             parentChange.before = entry.before
             parentChange.after = after
+            parentChange.pids = cause.pids.sorted()
+            parentChange.foreign = cause.foreign
             byPath[parent] = parentChange
         }
         return byPath.values.sorted { RelativePath.treeOrder($0.path, $1.path) }
@@ -162,7 +191,10 @@ public struct Fold {
             } else {
                 continue
             }
+            change.pids = fact.pids.sorted()
+            change.foreign = fact.isForeign
             result.append(change)
+
         }
         return result.sorted { RelativePath.treeOrder($0.path, $1.path) }
     }

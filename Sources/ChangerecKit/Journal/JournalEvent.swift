@@ -37,6 +37,8 @@ public struct JournalEvent: Sendable, Equatable {
     public var isDirectory: Bool
     /// Made by a scan of a new directory or a rescan, not read from the kernel.
     public var isSynthesized: Bool = false
+    /// Made by a process outside the recorded step (another process writing under ROOT meanwhile).
+    public var isForeign: Bool = false
     /// The process behind the change; 0 when the backend cannot tell.
     public var pid: Int32 = 0
     public var path: RelativePath
@@ -62,6 +64,7 @@ public struct JournalEvent: Sendable, Equatable {
         var flags: UInt8 = 0
         if isDirectory { flags |= JournalFormat.EventFlag.directory }
         if isSynthesized { flags |= JournalFormat.EventFlag.synthesized }
+        if isForeign { flags |= JournalFormat.EventFlag.foreign }
         writer.u8(flags)
         writer.i32(pid)
         writer.path(path)
@@ -87,6 +90,8 @@ public struct JournalEvent: Sendable, Equatable {
         event.sequence = sequence
         event.time = time
         event.pid = pid
+        event.isForeign = flags & JournalFormat.EventFlag.foreign != 0
+
         return event
     }
 }

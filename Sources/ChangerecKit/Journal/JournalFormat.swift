@@ -15,11 +15,14 @@ public enum JournalFormat {
         case exit = 4
         case seal = 5
         case sealEnd = 6
+        case process = 7
     }
 
     public enum EventFlag {
         public static let directory: UInt8 = 1 << 0
         public static let synthesized: UInt8 = 1 << 1
+        public static let foreign: UInt8 = 1 << 2
+
     }
 
     public enum ExitFlag {

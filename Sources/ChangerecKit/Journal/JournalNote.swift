@@ -7,6 +7,8 @@ public struct JournalNote: Sendable, Equatable {
         case watchLimit = 4
         case rootMovedOrDeleted = 5
         case unwatchedDirectory = 6
+        case handleResolved = 7
+        case attributionIncomplete = 8
 
         public var name: String {
             switch self {
@@ -16,6 +18,9 @@ public struct JournalNote: Sendable, Equatable {
             case .watchLimit: "watch-limit"
             case .rootMovedOrDeleted: "root-moved-or-deleted"
             case .unwatchedDirectory: "unwatched-directory"
+            case .handleResolved: "handle-resolved"
+            case .attributionIncomplete: "attribution-incomplete"
+
             }
         }
     }

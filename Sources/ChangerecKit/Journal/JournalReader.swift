@@ -119,7 +119,8 @@ public final class JournalReader {
     private func advanceStage(for record: JournalRecord) throws(ChangerecError) {
         switch (stage, record) {
         case (.start, .header): stage = .events
-        case (.events, .event), (.events, .note): break
+        case (.events, .event), (.events, .note), (.events, .process): break
+
         case (.events, .exit): stage = .exited
         case (.exited, .seal), (.sealed, .seal):
             stage = .sealed

@@ -17,6 +17,7 @@ public enum JournalRecord: Sendable, Equatable {
     case exit(JournalExit)
     case seal(SealEntry)
     case sealEnd(SealEnd)
+    case process(JournalProcess)
 
     var kind: JournalFormat.Kind {
         switch self {
@@ -26,6 +27,7 @@ public enum JournalRecord: Sendable, Equatable {
         case .exit: .exit
         case .seal: .seal
         case .sealEnd: .sealEnd
+        case .process: .process
         }
     }
 
@@ -40,6 +42,7 @@ public enum JournalRecord: Sendable, Equatable {
         case .sealEnd(let end):
             writer.u64(end.sealCount)
             writer.u64(end.frameCount)
+        case .process(let process): process.encode(into: &writer)
         }
         return writer.bytes
     }
@@ -54,6 +57,8 @@ public enum JournalRecord: Sendable, Equatable {
         case .exit: record = .exit(try JournalExit.decode(&reader))
         case .seal: record = .seal(try SealEntry.decode(&reader))
         case .sealEnd: record = .sealEnd(SealEnd(sealCount: try reader.u64(), frameCount: try reader.u64()))
+        case .process: record = .process(try JournalProcess.decode(&reader))
+
         }
         try reader.finish()
         return record

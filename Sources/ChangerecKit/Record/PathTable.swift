@@ -4,7 +4,8 @@
 struct PathTable {
     private enum Class: UInt8 { case content, attributes, other }
 
-    private var lastClass: [RelativePath: Class] = [:]
+    /// The last kind of event written for each path, and the process behind it.
+    private var lastClass: [RelativePath: (kind: Class, pid: Int32)] = [:]
     /// Directories that arrived whole (rename targets, moved in): their contents are sealed by a walk.
     private(set) var wholeDirectories: Set<RelativePath> = []
     private(set) var coalesced: UInt64 = 0
@@ -20,12 +21,14 @@ struct PathTable {
         case .attrib: eventClass = .attributes
         default: eventClass = .other
         }
-        if eventClass != .other, lastClass[event.path] == eventClass {
+        // Repeats by another process are kept: they say who else changed the path.
+        if eventClass != .other, let last = lastClass[event.path], last.kind == eventClass, last.pid == event.pid {
             coalesced += 1
             return false
         }
-        lastClass[event.path] = eventClass
-        if let second = event.path2 { lastClass[second] = .other }
+        lastClass[event.path] = (eventClass, event.pid)
+        if let second = event.path2 { lastClass[second] = (.other, event.pid) }
+
         switch event.operation {
         case .rename where event.isDirectory:
             if let second = event.path2 { wholeDirectories.insert(second) }

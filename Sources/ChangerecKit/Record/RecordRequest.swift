@@ -3,6 +3,7 @@ import ChangerecSystem
 /// Which watcher to use.
 public enum BackendChoice: String, Sendable, CaseIterable {
     case auto
+    case fanotify
     case inotify
 }
 
@@ -19,6 +20,9 @@ public struct RecordRequest: Sendable {
     public var waitForDescendants = false
     /// A test hook: leave the kernel queue unread until the command ends, to force an overflow.
     public var stallReaderUntilExit = false
+    /// Called once, before the command starts, with a line the person at the terminal should see (why
+    /// `auto` fell back to inotify).
+    public var announce: (@Sendable (String) -> Void)?
 
     public init(command: [[UInt8]]) {
         self.command = command
@@ -32,4 +36,7 @@ public struct RecordOutcome: Sendable {
     public var changeSet: ChangeSet
     public var notes: [JournalNote]
     public var exit: JournalExit
+    /// Set when `--backend auto` fell back to inotify: why fanotify could not be used.
+    public var backendFallback: String?
+
 }

@@ -47,18 +47,24 @@ public struct Recorder {
         if let inside = JournalLocation.relative(journalPath, below: rootPath) { excluded.append(inside) }
         let exclusions = Exclusions(excluded)
 
-        let backend: WatchBackend
-        let reason: String
+        let choice: BackendChooser.Choice
         do {
-            backend = try InotifyBackend(root: rootFD, rootPath: rootPath, exclusions: exclusions)
-            reason = request.backend == .inotify ? "chosen with --backend inotify" : "the only backend in this version"
+            choice = try BackendChooser.choose(
+                request.backend, root: rootFD, rootPath: rootPath, exclusions: exclusions)
         } catch {
             removeJournal(journalPath)
             throw error
         }
+        let backend = choice.backend
+        if let fallback = choice.fallback { request.announce?(fallback) }
+
+        // Attribution matters only where the backend reports pids; the connector is opened before the
+        // command starts so its fork is seen.
+        let tracker = backend.reportsProcesses ? ProcessTracker(recorder: ChildProcess.currentID) : nil
+
         let startWall = Host.wallClockNanoseconds()
         let startClock = Host.monotonicNanoseconds()
-        var log = StepLog(writer: writer, startClock: startClock)
+        var log = StepLog(writer: writer, startClock: startClock, tracker: tracker)
         let baseline: Baseline
         do {
             let (armedBaseline, armOutputs) = try backend.arm()
@@ -66,7 +72,7 @@ public struct Recorder {
             writer.append(
                 .header(
                     JournalHeader(
-                        root: rootPath, backend: backend.name, backendReason: reason, argv: request.command,
+                        root: rootPath, backend: backend.name, backendReason: choice.reason, argv: request.command,
                         startNanoseconds: startWall, host: Host.name(), recorderPID: ChildProcess.currentID)))
             log.take(armOutputs)
             try writer.flush()
@@ -80,6 +86,7 @@ public struct Recorder {
             child = try ChildProcess.spawn(
                 executable: executable, arguments: request.command,
                 defaultSignals: Self.forwardedSignals + [SIGCHLD, SIGPIPE])
+            tracker?.started(child)
         } catch {
             removeJournal(journalPath)
             throw ChangerecError(
@@ -90,7 +97,10 @@ public struct Recorder {
         var childrenRemain = true
         while termination == nil || (request.waitForDescendants && childrenRemain) {
             let readQueue = !(request.stallReaderUntilExit && termination == nil)
-            let descriptors = readQueue ? [signals.descriptor, backend.descriptor] : [signals.descriptor]
+            var descriptors = [signals.descriptor]
+            if readQueue { descriptors.append(backend.descriptor) }
+            let trackerIndex = descriptors.count
+            if let fd = tracker?.descriptor { descriptors.append(fd) }
             let ready: [Bool]
             do {
                 ready = try Poll.waitReadable(descriptors)
@@ -127,9 +137,12 @@ public struct Recorder {
 
                 }
             }
-            if readQueue && ready.count > 1 && ready[1] {
+            if readQueue && ready[1] {
                 log.take(try backend.readAvailable())
                 try writer.flush()
+            }
+            if ready.count > trackerIndex && ready[trackerIndex] {
+                log.drainProcesses()
             }
         }
         let endClock = Host.monotonicNanoseconds()
@@ -153,7 +166,8 @@ public struct Recorder {
 
         let changeSet = try ChangeSet.load(journal: journalPath)
         return RecordOutcome(
-            termination: ended, journalPath: journalPath, changeSet: changeSet, notes: log.notes, exit: exit)
+            termination: ended, journalPath: journalPath, changeSet: changeSet, notes: log.notes, exit: exit,
+            backendFallback: choice.fallback)
     }
 
     private func canonicalRoot(_ given: [UInt8]?) throws(ChangerecError) -> [UInt8] {
@@ -193,17 +207,31 @@ public struct Recorder {
 private struct StepLog {
     let writer: JournalWriter
     let startClock: Int64
+    let tracker: ProcessTracker?
     var table = PathTable()
     var notes: [JournalNote] = []
 
+    /// Reads the process events queued now, so the processes behind the next batch are known.
+    mutating func drainProcesses() {
+        guard let note = tracker?.drain() else { return }
+        take([.note(note)])
+    }
+
     mutating func take(_ outputs: [WatchOutput]) {
+        // Every process behind these events forked before they were queued: read its fork first.
+        drainProcesses()
         let now = UInt64(max(0, Host.monotonicNanoseconds() - startClock))
         for output in outputs {
             switch output {
             case .event(var event):
+                if let tracker, event.pid != 0 {
+                    if let process = tracker.announce(event.pid) { writer.append(.process(process)) }
+                    event.isForeign = !tracker.isStep(event.pid)
+                }
                 guard table.admit(event) else { continue }
                 event.time = now
                 writer.append(.event(event))
+
             case .note(var note):
                 note.time = now
                 notes.append(note)

@@ -15,6 +15,8 @@ import SystemPackage
 /// - `IN_Q_OVERFLOW` means events were dropped: the backend rescans ROOT against the baseline.
 public final class InotifyBackend: WatchBackend {
     public let name = "inotify"
+    public let reportsProcesses = false
+
     public var descriptor: FileDescriptor { inotify.descriptor }
     public private(set) var kernelEventCount: UInt64 = 0
     public private(set) var overflowed = false
@@ -38,7 +40,6 @@ public final class InotifyBackend: WatchBackend {
         | Inotify.Mask.movedTo | Inotify.Mask.create | Inotify.Mask.delete | Inotify.Mask.deleteSelf
         | Inotify.Mask.moveSelf | Inotify.Mask.onlyDirectory
         | Inotify.Mask.excludeUnlinked
-
 
     /// - Parameters:
     ///   - root: an open descriptor of ROOT, kept open by the caller while the backend lives.

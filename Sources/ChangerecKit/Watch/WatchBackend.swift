@@ -19,6 +19,8 @@ public protocol WatchBackend: AnyObject {
     var kernelEventCount: UInt64 { get }
     /// Whether the kernel queue overflowed at least once.
     var overflowed: Bool { get }
+    /// Whether events carry the pid of the process behind them.
+    var reportsProcesses: Bool { get }
 
     /// Starts watching and reads the baseline of names. Complete before it returns.
     func arm() throws(ChangerecError) -> (Baseline, [WatchOutput])

@@ -11,6 +11,8 @@ extension Change {
         if subtree { object.add("subtree", true) }
         if opaque { object.add("opaque", true) }
         if let origin = renamedFrom { object.add("renamed_from", path: origin) }
+        if !pids.isEmpty { object.add("pids", raw: "[" + pids.map(String.init).joined(separator: ",") + "]") }
+        if foreign { object.add("foreign", true) }
         if let after {
             object.add("mode", "0" + String(after.permissions, radix: 8))
             object.add("uid", after.uid)
@@ -58,4 +60,21 @@ extension ChangeSet {
         object.add("changes", changes.map(\.json))
         return object
     }
+
+    /// The same facts grouped by process: one entry per process with the changes its events named.
+    var jsonByProcess: JSONObject {
+        var object = json
+        object.add(
+            "processes",
+            byProcess.map { group in
+                var entry = JSONObject()
+                entry.add("pid", group.pid)
+                entry.add("name", group.name)
+                entry.add("foreign", group.foreign)
+                entry.add("changes", group.changes.map(\.json))
+                return entry
+            })
+        return object
+    }
+
 }

@@ -3,8 +3,11 @@ import ChangerecSystem
 
 /// `show`'s renderings of one journal record: a line of text, or one JSON object per line.
 extension JournalRecord {
-    func textLine(start: Int64) -> String {
+    /// - Parameter processes: names of the processes seen so far, from the journal's process records.
+    func textLine(processes: [Int32: JournalProcess]) -> String {
         switch self {
+        case .process(let process):
+            return "process  \(process.pid) \(process.name) (\(process.isStep ? "step" : "foreign"))"
         case .header(let header):
             let argv = header.argv.map(shellQuoted).joined(separator: " ")
             return """
@@ -21,7 +24,10 @@ extension JournalRecord {
             var flags: [String] = []
             if event.isDirectory { flags.append("dir") }
             if event.isSynthesized { flags.append("scan") }
-            if event.pid != 0 { flags.append("pid \(event.pid)") }
+            if event.pid != 0 {
+                flags.append(processes[event.pid].map { "pid \(event.pid) \($0.name)" } ?? "pid \(event.pid)")
+            }
+            if event.isForeign { flags.append("foreign") }
             if !flags.isEmpty { line += "  [" + flags.joined(separator: ", ") + "]" }
             return line
         case .note(let note):
@@ -59,6 +65,11 @@ extension JournalRecord {
     var json: JSONObject {
         var object = JSONObject()
         switch self {
+        case .process(let process):
+            object.add("record", "process")
+            object.add("pid", process.pid)
+            object.add("name", process.name)
+            object.add("step", process.isStep)
         case .header(let header):
             object.add("record", "header")
             object.add("version", UInt32(header.version))
@@ -86,6 +97,8 @@ extension JournalRecord {
             object.add("dir", event.isDirectory)
             if event.isSynthesized { object.add("synthesized", true) }
             if event.pid != 0 { object.add("pid", event.pid) }
+            if event.isForeign { object.add("foreign", true) }
+
         case .note(let note):
             object.add("record", "note")
             object.add("time_ns", note.time)

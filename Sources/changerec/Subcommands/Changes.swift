@@ -14,22 +14,31 @@ struct Changes: ParsableCommand {
     @Argument(help: ArgumentHelp("The journal (default: the newest in ./.changerec/).", valueName: "journal"))
     var journal: String?
 
-    @Flag(name: .long, help: "Print one JSON object (see docs/changes-json.md).")
+    @Flag(name: .long, help: "Print one JSON object (see docs/output.md).")
     var json = false
+
+    @Flag(name: .long, help: "Group the changes by the process that made them (fanotify journals).")
+    var byProcess = false
+
+    @Flag(name: .long, help: "Leave out changes made only by processes outside the recorded step.")
+    var onlyStep = false
 
     func run() throws {
         let path = try journalPath(journal)
-        let changeSet: ChangeSet
+        var changeSet: ChangeSet
         do {
             changeSet = try ChangeSet.load(journal: path)
         } catch {
             throw fail(error)
         }
+        if onlyStep { changeSet = changeSet.onlyStep() }
         if json {
-            StandardStreams.writeOutput(changeSet.json.text + "\n")
+            StandardStreams.writeOutput((byProcess ? changeSet.jsonByProcess : changeSet.json).text + "\n")
         } else {
-            for line in changeSet.textLines { StandardStreams.writeOutput(line + "\n") }
+            let lines = byProcess ? changeSet.textLinesByProcess : changeSet.textLines
+            for line in lines { StandardStreams.writeOutput(line + "\n") }
         }
+
         try finishOutput()
         for warning in changeSet.warnings { StandardStreams.writeError("changerec: warning: \(warning)\n") }
         if !changeSet.isComplete { throw ExitCode(1) }

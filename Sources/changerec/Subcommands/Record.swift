@@ -23,7 +23,9 @@ struct Record: ParsableCommand {
             "Where to write the journal (default: the next free ROOT/.changerec/NNNN.journal).", valueName: "file"))
     var journal: String?
 
-    @Option(name: .long, help: "Watcher backend: auto or inotify.")
+    @Option(
+        name: .long,
+        help: "Watcher backend: auto (fanotify where permitted, else inotify), fanotify (needs root) or inotify.")
     var backend: String = "auto"
 
     @Flag(name: .long, help: "Wait for every descendant of the command, not only the command.")
@@ -40,7 +42,7 @@ struct Record: ParsableCommand {
 
     func validate() throws {
         guard BackendChoice(rawValue: backend) != nil else {
-            throw ValidationError("unknown backend '\(backend)'; use auto or inotify")
+            throw ValidationError("unknown backend '\(backend)'; use auto, fanotify or inotify")
         }
         guard !command.isEmpty else {
             throw ValidationError("no command given; put it after '--', as in: changerec -- make install")
@@ -55,6 +57,7 @@ struct Record: ParsableCommand {
         request.journal = journal.map(rawArgument)
         request.waitForDescendants = wait
         request.stallReaderUntilExit = Host.environment("CHANGEREC_TEST_STALL_READER") == "1"
+        if !quiet { request.announce = { StandardStreams.writeError("changerec: \($0)\n") } }
 
         let outcome: RecordOutcome
         do {
@@ -66,6 +69,7 @@ struct Record: ParsableCommand {
             default: throw fail(error, status: 125)
             }
         }
+
         if !quiet {
             let changeSet = outcome.changeSet
             if json {

@@ -22,12 +22,13 @@ struct Show: ParsableCommand {
         } catch {
             throw fail(error)
         }
-        var start: Int64 = 0
+        var processes: [Int32: JournalProcess] = [:]
         if !json { StandardStreams.writeOutput("journal  \(RelativePath.escaped(path))\n") }
         do {
             while let record = try reader.next() {
-                if case .header(let header) = record { start = header.startNanoseconds }
-                StandardStreams.writeOutput((json ? record.json.text : record.textLine(start: start)) + "\n")
+                if case .process(let process) = record { processes[process.pid] = process }
+                StandardStreams.writeOutput((json ? record.json.text : record.textLine(processes: processes)) + "\n")
+
             }
         } catch {
             try finishOutput()

@@ -1,0 +1,52 @@
+import ChangerecSystem
+import SystemPackage
+
+/// Picks the watcher: `auto` takes fanotify where it works and falls back to inotify with the reason.
+enum BackendChooser {
+    struct Choice {
+        var backend: WatchBackend
+        /// Why this backend, for the journal header.
+        var reason: String
+        /// Set when `auto` fell back: one line for the person at the terminal.
+        var fallback: String?
+    }
+
+    static func choose(
+        _ request: BackendChoice, root: FileDescriptor, rootPath: [UInt8], exclusions: Exclusions
+    ) throws(ChangerecError) -> Choice {
+        switch request {
+        case .inotify:
+            return Choice(
+                backend: try InotifyBackend(root: root, rootPath: rootPath, exclusions: exclusions),
+                reason: "chosen with --backend inotify")
+        case .fanotify:
+            do {
+                let backend = try FanotifyBackend(root: root, rootPath: rootPath, exclusions: exclusions)
+                return Choice(
+                    backend: backend,
+                    reason:
+                        "chosen with --backend fanotify; marked \(backend.markedFilesystems.joined(separator: ", "))")
+            } catch  where error.code == .backendUnavailable {
+                let advice =
+                    error.errno == .notPermitted ? "run as root or pass --backend inotify" : "pass --backend inotify"
+                throw ChangerecError(
+                    .backendUnavailable,
+                    "cannot watch '\(printable(rootPath))' with fanotify: \(error.message) (\(advice))",
+                    errno: error.errno)
+
+            }
+        case .auto:
+            do {
+                let backend = try FanotifyBackend(root: root, rootPath: rootPath, exclusions: exclusions)
+                return Choice(
+                    backend: backend,
+                    reason: "chosen by auto; marked \(backend.markedFilesystems.joined(separator: ", "))")
+            } catch  where error.code == .backendUnavailable {
+                let reason = "fanotify is not available: \(error.message); using inotify"
+                return Choice(
+                    backend: try InotifyBackend(root: root, rootPath: rootPath, exclusions: exclusions),
+                    reason: "chosen by auto: \(reason)", fallback: reason)
+            }
+        }
+    }
+}
