@@ -54,6 +54,8 @@ public final class Fanotify {
         public static let deleteSelf = UInt64(FAN_DELETE_SELF)
         public static let moveSelf = UInt64(FAN_MOVE_SELF)
         public static let onDirectory = UInt64(FAN_ONDIR)
+        public static let openExec = UInt64(FAN_OPEN_EXEC)
+
         public static let queueOverflow = UInt64(FAN_Q_OVERFLOW)
     }
 

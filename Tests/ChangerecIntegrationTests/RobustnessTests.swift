@@ -53,7 +53,9 @@ struct RobustnessTests {
         let tree = try TemporaryTree()
         try tree.prepare("mkdir $(seq -f 'd%g' 1 30)")
         let result = try Run.command(
-            Self.limitedWatches(10) + [Run.binary, "--root", tree.root, "--", "/bin/sh", "-c", "touch ran"])
+            Self.limitedWatches(10) + [
+                Run.binary, "--backend", "inotify", "--root", tree.root, "--", "/bin/sh", "-c", "touch ran",
+            ])
         #expect(result.status == 125)
         #expect(result.stderr.hasPrefix("changerec: cannot watch '\(tree.root)/"))
         #expect(result.stderr.contains("user.max_inotify_watches = 10"))

@@ -62,7 +62,13 @@ final class ProcessTracker {
         return nil
     }
 
+    /// `pid` executed the program `name` (from the backend, in event order).
+    func executed(_ pid: Int32, name: String) {
+        names[pid] = name
+    }
+
     /// The process record to write before the first event of `pid`, or `nil` if it was written already.
+
     func announce(_ pid: Int32) -> JournalProcess? {
         guard pid != 0, !announced.contains(pid) else { return nil }
         announced.insert(pid)

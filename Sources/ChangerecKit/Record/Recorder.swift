@@ -232,7 +232,10 @@ private struct StepLog {
                 event.time = now
                 writer.append(.event(event))
 
+            case .processName(let pid, let name):
+                tracker?.executed(pid, name: name)
             case .note(var note):
+
                 note.time = now
                 notes.append(note)
                 writer.append(.note(note))

@@ -28,10 +28,11 @@ public final class FanotifyBackend: WatchBackend {
     public private(set) var kernelResolutions = 0
 
     /// FAN_RENAME makes FAN_MOVED_FROM/FAN_MOVED_TO redundant, and a directory's own DELETE_SELF and
-    /// MOVE_SELF are reported by its parent's DELETE and RENAME records.
+    /// MOVE_SELF are reported by its parent's DELETE and RENAME records. FAN_OPEN_EXEC changes nothing;
+    /// it names the processes, in order, before their first change.
     static let eventMask: UInt64 =
         Fanotify.Mask.create | Fanotify.Mask.delete | Fanotify.Mask.rename | Fanotify.Mask.attrib
-        | Fanotify.Mask.modify | Fanotify.Mask.closeWrite | Fanotify.Mask.onDirectory
+        | Fanotify.Mask.modify | Fanotify.Mask.closeWrite | Fanotify.Mask.onDirectory | Fanotify.Mask.openExec
 
     private let fanotify: Fanotify
     private let rootPath: [UInt8]
@@ -166,7 +167,15 @@ public final class FanotifyBackend: WatchBackend {
             return
         }
         if record.pid == ownPID { return }
+        if mask & Fanotify.Mask.openExec != 0,
+            let program = record.infos.first(where: { $0.kind == .directoryEntry })?.name, !program.isEmpty
+        {
+            // Like the kernel's comm: the program's base name, cut to 15 bytes.
+            outputs.append(.processName(pid: record.pid, name: String(decoding: program.prefix(15), as: UTF8.self)))
+            if mask & ~(Fanotify.Mask.openExec | Fanotify.Mask.onDirectory) == 0 { return }
+        }
         let isDirectory = mask & Fanotify.Mask.onDirectory != 0
+
         let object = record.infos.first { $0.kind == .object }?.handle
 
         if mask & Fanotify.Mask.rename != 0 {

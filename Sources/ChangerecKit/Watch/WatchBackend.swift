@@ -5,6 +5,9 @@ import SystemPackage
 public enum WatchOutput: Sendable, Equatable {
     case event(JournalEvent)
     case note(JournalNote)
+    /// The process `pid` executed a program named `name`: how processes that exit before they can be
+    /// looked up in /proc still get a name.
+    case processName(pid: Int32, name: String)
 }
 
 /// A source of change notifications for one tree. The recorder calls ``arm()`` before the command
