@@ -38,7 +38,10 @@ public struct RelativePath: Hashable, Comparable, Sendable, CustomStringConverti
 
     /// The child `name` of this path. `name` must be a single valid component.
     public func appending(_ name: [UInt8]) -> RelativePath? {
-        guard !name.isEmpty, !name.contains(0x2F), RelativePath(name) != nil else { return nil }
+        // One component: checked in place, as this runs for every entry of every walk.
+        guard !name.isEmpty, !name.contains(where: { $0 == 0x2F || $0 == 0 }), name != [0x2E], name != [0x2E, 0x2E]
+        else { return nil }
+
         return RelativePath(trusted: bytes.isEmpty ? name : bytes + [0x2F] + name)
     }
 
@@ -91,13 +94,16 @@ public struct RelativePath: Hashable, Comparable, Sendable, CustomStringConverti
 
     /// Component-wise order: a directory comes directly before everything inside it.
     public static func treeOrder(_ lhs: RelativePath, _ rhs: RelativePath) -> Bool {
-        let left = lhs.bytes.split(separator: 0x2F)
-        let right = rhs.bytes.split(separator: 0x2F)
-        for (a, b) in zip(left, right) where !a.elementsEqual(b) {
-            return a.lexicographicallyPrecedes(b)
+        // Component-wise order is byte order with `/` ranked below every byte a name can hold (names
+        // never contain NUL), so no component arrays are built: this runs n log n times per seal.
+        for (a, b) in zip(lhs.bytes, rhs.bytes) where a != b {
+            let left = a == 0x2F ? 0 : UInt16(a) + 1
+            let right = b == 0x2F ? 0 : UInt16(b) + 1
+            return left < right
         }
-        return left.count < right.count
+        return lhs.bytes.count < rhs.bytes.count
     }
+
 
     /// `/`-rooted, with bytes that are not printable UTF-8 escaped: `\n`, `\t`, `\\`, `\xNN`.
     public var description: String { "/" + Self.escaped(bytes) }
