@@ -104,7 +104,6 @@ public struct RelativePath: Hashable, Comparable, Sendable, CustomStringConverti
         return lhs.bytes.count < rhs.bytes.count
     }
 
-
     /// `/`-rooted, with bytes that are not printable UTF-8 escaped: `\n`, `\t`, `\\`, `\xNN`.
     public var description: String { "/" + Self.escaped(bytes) }
 

@@ -55,8 +55,12 @@ final class ProcessTracker {
                 if let name = names[parent], names[pid] == nil { names[pid] = name }
             case .rename(let pid, let name):
                 names[pid] = name
-            case .exec, .exit:
+            case .exec(let pid):
+                // Read while the process most likely still runs; the backend may name it too.
+                if let info = Host.processInfo(pid) { names[pid] = info.name }
+            case .exit:
                 break
+
             }
         }
         return nil

@@ -100,6 +100,13 @@ public final class FanotifyBackend: WatchBackend {
             }
             markedFilesystems.append("\(mount.fileSystemType) \(shown)")
         }
+        // Programs mostly live outside ROOT: watch their executions (and nothing else) on the file systems
+        // of `/` and of $PATH, so a process that exits before /proc can be read still has a name.
+        let programDirectories =
+            ["/"] + (Host.environment("PATH") ?? "/usr/bin:/bin").split(separator: ":").map(String.init)
+        for directory in programDirectories where directory.hasPrefix("/") {
+            try? fanotify.markFilesystem(of: Array(directory.utf8), mask: Fanotify.Mask.openExec)
+        }
     }
 
     deinit {
@@ -168,7 +175,8 @@ public final class FanotifyBackend: WatchBackend {
         }
         if record.pid == ownPID { return }
         if mask & Fanotify.Mask.openExec != 0,
-            let program = record.infos.first(where: { $0.kind == .directoryEntry })?.name, !program.isEmpty
+            let program = record.infos.first(where: { $0.kind == .directoryEntry })?.name, !program.isEmpty,
+            !Self.isProgramLoader(program)
         {
             // Like the kernel's comm: the program's base name, cut to 15 bytes.
             outputs.append(.processName(pid: record.pid, name: String(decoding: program.prefix(15), as: UTF8.self)))
@@ -324,7 +332,15 @@ public final class FanotifyBackend: WatchBackend {
         }
     }
 
+    /// The ELF interpreter (`ld-linux-x86-64.so.2`, `ld.so`) is opened for execution right after the
+    /// program itself; it is not the name the process goes by.
+    static func isProgramLoader(_ name: [UInt8]) -> Bool {
+        let text = String(decoding: name, as: UTF8.self)
+        return (text.hasPrefix("ld-") || text.hasPrefix("ld.")) && text.contains(".so")
+    }
+
     /// The kernel's name for an unlinked `O_TMPFILE` inode: `#` and its inode number.
+
     static func isTmpfileName(_ name: [UInt8]) -> Bool {
         name.count > 1 && name[0] == 0x23 && name.dropFirst().allSatisfy { (0x30...0x39).contains($0) }
     }
