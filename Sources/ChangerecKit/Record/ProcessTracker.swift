@@ -14,7 +14,12 @@ final class ProcessTracker {
     private let events: ProcessEvents?
     private let recorder: Int32
     private var step: Set<Int32> = []
+    /// Names the kernel gave (`comm`), read from /proc when the process executed or renamed itself.
     private var names: [Int32: String] = [:]
+    /// Names of the programs the processes executed, from the backend, for processes gone too soon.
+    private var programs: [Int32: String] = [:]
+    /// A parent's name, for a forked child that never executed anything.
+    private var inherited: [Int32: String] = [:]
     private var announced: Set<Int32> = []
     private(set) var isExact: Bool
     private var noted = false
@@ -52,7 +57,7 @@ final class ProcessTracker {
             switch event {
             case .fork(let pid, let parent):
                 if step.contains(parent) { step.insert(pid) }
-                if let name = names[parent], names[pid] == nil { names[pid] = name }
+                if let name = names[parent] ?? programs[parent] ?? inherited[parent] { inherited[pid] = name }
             case .rename(let pid, let name):
                 names[pid] = name
             case .exec(let pid):
@@ -68,7 +73,7 @@ final class ProcessTracker {
 
     /// `pid` executed the program `name` (from the backend, in event order).
     func executed(_ pid: Int32, name: String) {
-        names[pid] = name
+        programs[pid] = name
     }
 
     /// The process record to write before the first event of `pid`, or `nil` if it was written already.
@@ -76,7 +81,8 @@ final class ProcessTracker {
     func announce(_ pid: Int32) -> JournalProcess? {
         guard pid != 0, !announced.contains(pid) else { return nil }
         announced.insert(pid)
-        let name = names[pid] ?? Host.processInfo(pid)?.name ?? "?"
+        // The kernel's own name first (a symlinked program keeps the name it was run by: sh, not dash).
+        let name = Host.processInfo(pid)?.name ?? names[pid] ?? programs[pid] ?? inherited[pid] ?? "?"
         return JournalProcess(pid: pid, name: name, isStep: isStep(pid))
     }
 
