@@ -8,13 +8,8 @@
 # "Watches established.".
 # Usage (as root): bench/arming.sh [path/to/changerec]   env: FS=tmpfs|ext4 DIRS=20000 FILES_PER_DIR=10 RUNS=3
 set -euo pipefail
-here=$(cd "$(dirname "$0")/.." && pwd)
-bin=${1:-}
-if [ -z "$bin" ]; then
-    (cd "$here" && swift build -c release --product changerec >/dev/null)
-    bin="$here/.build/release/changerec"
-fi
-bin=$(realpath "$bin")
+. "$(dirname "$0")/common.sh"
+bin=$(changerec_binary "${1:-}")
 [ "$(id -u)" = 0 ] || { echo "arming.sh: needs root (fanotify, mounts)" >&2; exit 1; }
 command -v inotifywait >/dev/null || { apt-get update -qq && apt-get install -y -qq inotify-tools >/dev/null; }
 FS=${FS:-tmpfs}; DIRS=${DIRS:-20000}; FILES_PER_DIR=${FILES_PER_DIR:-10}; RUNS=${RUNS:-3}

@@ -5,16 +5,11 @@
 # trace to a file), with the recorder's peak RSS and the kernel events it read.
 # Usage (as root): bench/event-storm.sh [path/to/changerec]    env: FILES=100000
 set -euo pipefail
-here=$(cd "$(dirname "$0")/.." && pwd)
-bin=${1:-}
-if [ -z "$bin" ]; then
-    (cd "$here" && swift build -c release --product changerec >/dev/null)
-    bin="$here/.build/release/changerec"
-fi
-bin=$(realpath "$bin")
+. "$(dirname "$0")/common.sh"
+bin=$(changerec_binary "${1:-}")
 [ "$(id -u)" = 0 ] || { echo "event-storm.sh: needs root (fanotify, mounts)" >&2; exit 1; }
 command -v fatrace >/dev/null || { apt-get update -qq && apt-get install -y -qq fatrace >/dev/null; }
-/usr/bin/time -f %M true >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }
+need_gnu_time
 FILES=${FILES:-100000}
 work=$(mktemp -d)
 cleanup() { umount "$work/mnt" 2>/dev/null || true; rm -rf "$work"; }

@@ -7,15 +7,9 @@
 #   - 1 write to each of 100,000 files  (as many paths as events)
 # Usage: bench/memory-million-writes.sh [path/to/changerec]    (run as root for the tmpfs)
 set -euo pipefail
-here=$(cd "$(dirname "$0")/.." && pwd)
-bin=${1:-}
-if [ -z "$bin" ]; then
-    (cd "$here" && swift build -c release --product changerec >/dev/null)
-    bin="$here/.build/release/changerec"
-fi
-if ! /usr/bin/time -f %M true >/dev/null 2>&1; then
-    apt-get update -qq && apt-get install -y -qq time >/dev/null
-fi
+. "$(dirname "$0")/common.sh"
+bin=$(changerec_binary "${1:-}")
+need_gnu_time
 work=$(mktemp -d)
 mounted=0
 if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=2g changerec-bench "$work"; then mounted=1; fi

@@ -138,7 +138,7 @@ public struct Recorder {
                 }
             }
             if readQueue && ready[1] {
-                log.take(try backend.readAvailable())
+                log.take(try backend.readBatch() ?? [])
                 try writer.flush()
             }
             if ready.count > trackerIndex && ready[trackerIndex] {

@@ -137,13 +137,14 @@ public final class FanotifyBackend: WatchBackend {
         return (baseline, outputs)
     }
 
-    public func readAvailable() throws(ChangerecError) -> [WatchOutput] {
+    public func readBatch() throws(ChangerecError) -> [WatchOutput]? {
         let records: [Fanotify.Record]
         do {
             records = try fanotify.readAvailable()
         } catch {
             throw ChangerecError.system("read fanotify events", error)
         }
+        if records.isEmpty { return nil }
         var outputs: [WatchOutput] = []
         for record in records {
             try handle(record, into: &outputs)
@@ -152,13 +153,8 @@ public final class FanotifyBackend: WatchBackend {
     }
 
     public func finish() throws(ChangerecError) -> [WatchOutput] {
-        var outputs: [WatchOutput] = []
-        while true {
-            let batch = try readAvailable()
-            if batch.isEmpty { break }
-            outputs += batch
-        }
-        return outputs
+        // The command has ended, so every event it caused is already queued: read to empty.
+        try readUntilEmpty()
     }
 
     // MARK: - Records

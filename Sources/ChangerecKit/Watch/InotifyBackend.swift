@@ -66,13 +66,14 @@ public final class InotifyBackend: WatchBackend {
         return (baseline, outputs)
     }
 
-    public func readAvailable() throws(ChangerecError) -> [WatchOutput] {
+    public func readBatch() throws(ChangerecError) -> [WatchOutput]? {
         let records: [Inotify.Record]
         do {
             records = try inotify.readAvailable()
         } catch {
             throw ChangerecError.system("read inotify events", error)
         }
+        if records.isEmpty { return nil }
         var outputs: [WatchOutput] = []
         for record in records {
             try handle(record, into: &outputs)
@@ -81,13 +82,8 @@ public final class InotifyBackend: WatchBackend {
     }
 
     public func finish() throws(ChangerecError) -> [WatchOutput] {
-        var outputs: [WatchOutput] = []
         // The command has ended, so every event it caused is already queued: read to empty.
-        while true {
-            let batch = try readAvailable()
-            if batch.isEmpty { break }
-            outputs += batch
-        }
+        var outputs = try readUntilEmpty()
         settlePendingMove(into: &outputs)
         for path in unwatched.sorted(by: RelativePath.treeOrder) {
             try walk(from: path, mode: .synthesizeCreates, into: &outputs)

@@ -11,7 +11,7 @@ public enum WatchOutput: Sendable, Equatable {
 }
 
 /// A source of change notifications for one tree. The recorder calls ``arm()`` before the command
-/// starts, ``readAvailable()`` whenever ``descriptor`` is readable, and ``finish()`` once the command
+/// starts, ``readBatch()`` whenever ``descriptor`` is readable, and ``finish()`` once the command
 /// has ended; a backend knows nothing of journals.
 public protocol WatchBackend: AnyObject {
     /// `inotify` or `fanotify`, as written in the journal header.
@@ -27,8 +27,19 @@ public protocol WatchBackend: AnyObject {
 
     /// Starts watching and reads the baseline of names. Complete before it returns.
     func arm() throws(ChangerecError) -> (Baseline, [WatchOutput])
-    /// Everything queued now; empty when nothing is.
-    func readAvailable() throws(ChangerecError) -> [WatchOutput]
+    /// One read of the kernel queue: what it holds for ROOT, possibly nothing when every record was
+    /// filtered out; `nil` only when the queue was empty.
+    func readBatch() throws(ChangerecError) -> [WatchOutput]?
     /// Reads until the kernel queue is empty and settles anything held back (an unpaired move).
     func finish() throws(ChangerecError) -> [WatchOutput]
+}
+
+extension WatchBackend {
+    /// Reads until the kernel queue is empty. A batch whose records were all filtered out (events outside
+    /// ROOT) does not end the drain: only an empty queue does.
+    func readUntilEmpty() throws(ChangerecError) -> [WatchOutput] {
+        var outputs: [WatchOutput] = []
+        while let batch = try readBatch() { outputs += batch }
+        return outputs
+    }
 }

@@ -40,12 +40,7 @@ extension ChangeSet {
             }
             object.add(
                 "stragglers",
-                exit.stragglers.map { straggler in
-                    var entry = JSONObject()
-                    entry.add("pid", straggler.pid)
-                    entry.add("name", straggler.name)
-                    return entry
-                })
+                exit.stragglers.map(\.json))
         }
         object.add("events", eventCount)
         object.add(
@@ -77,4 +72,13 @@ extension ChangeSet {
         return object
     }
 
+}
+
+extension JournalExit.Straggler {
+    var json: JSONObject {
+        var entry = JSONObject()
+        entry.add("pid", pid)
+        entry.add("name", name)
+        return entry
+    }
 }

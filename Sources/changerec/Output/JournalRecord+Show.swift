@@ -116,14 +116,7 @@ extension JournalRecord {
             object.add("written_events", exit.writtenEvents)
             object.add("overflow", exit.overflowed)
             object.add("waited", exit.waited)
-            object.add(
-                "stragglers",
-                exit.stragglers.map { straggler in
-                    var entry = JSONObject()
-                    entry.add("pid", straggler.pid)
-                    entry.add("name", straggler.name)
-                    return entry
-                })
+            object.add("stragglers", exit.stragglers.map(\.json))
         case .seal(let entry):
             object.add("record", "seal")
             object.add("path", path: entry.path)
