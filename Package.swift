@@ -23,8 +23,10 @@ let package = Package(
         // wrapper, variable-length kernel records.
         .target(
             name: "CChangerecLinux",
-            cSettings: [.define("_GNU_SOURCE")]
+            cSettings: [.define("_GNU_SOURCE")],
+            linkerSettings: [.linkedLibrary("z")]
         ),
+
         // The only Swift module that imports the shim or Glibc.
         .target(
             name: "ChangerecSystem",
@@ -49,7 +51,9 @@ let package = Package(
             dependencies: [
                 "ChangerecKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ],
+
             swiftSettings: strict
         ),
         .target(

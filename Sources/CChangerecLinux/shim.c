@@ -146,3 +146,41 @@ int cchangerec_proc_events_decode(const uint8_t *buffer, size_t length, struct c
     return count;
 }
 
+
+#include <zlib.h>
+
+struct cchangerec_gzip {
+    z_stream z;
+};
+
+cchangerec_gzip *cchangerec_gzip_open(int level) {
+    cchangerec_gzip *stream = calloc(1, sizeof *stream);
+    if (stream == NULL) return NULL;
+    if (deflateInit2(&stream->z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+        free(stream);
+        return NULL;
+    }
+    return stream;
+}
+
+int cchangerec_gzip_step(cchangerec_gzip *stream, const uint8_t *input, size_t length, uint8_t *output,
+                         size_t capacity, size_t *consumed, size_t *produced, int finish) {
+    uInt in = length > UINT32_MAX ? UINT32_MAX : (uInt)length;
+    uInt out = capacity > UINT32_MAX ? UINT32_MAX : (uInt)capacity;
+    stream->z.next_in = (Bytef *)input;
+    stream->z.avail_in = in;
+    stream->z.next_out = output;
+    stream->z.avail_out = out;
+    int rc = deflate(&stream->z, finish ? Z_FINISH : Z_NO_FLUSH);
+    *consumed = in - stream->z.avail_in;
+    *produced = out - stream->z.avail_out;
+    if (rc == Z_STREAM_END) return 1;
+    if (rc == Z_OK || rc == Z_BUF_ERROR) return 0;
+    return -1;
+}
+
+void cchangerec_gzip_close(cchangerec_gzip *stream) {
+    if (stream == NULL) return;
+    deflateEnd(&stream->z);
+    free(stream);
+}

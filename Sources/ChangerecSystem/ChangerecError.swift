@@ -14,6 +14,8 @@ public struct ChangerecError: Error, CustomStringConvertible, Equatable, Sendabl
         case commandNotExecutable
         case watchLimit
         case backendUnavailable
+        case drift
+        case unsafePath
 
         case journalNotFound
         case journalUnreadable

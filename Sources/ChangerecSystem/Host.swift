@@ -24,7 +24,25 @@ public enum Host {
         return String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
+    /// The machine's architecture as the OCI image spec names it (`amd64`, `arm64`, ...).
+    /// The corresponding C function is `uname`.
+    public static func ociArchitecture() -> String {
+        var names = utsname()
+        uname(&names)
+        let machine = withUnsafeBytes(of: names.machine) { raw in
+            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+        }
+        switch machine {
+        case "x86_64": return "amd64"
+        case "aarch64": return "arm64"
+        case "i386", "i686": return "386"
+        case "armv7l": return "arm"
+        default: return machine
+        }
+    }
+
     /// The value of an environment variable.
+
     public static func environment(_ name: String) -> String? {
         guard let value = getenv(name) else { return nil }
         return String(cString: value)

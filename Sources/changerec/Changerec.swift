@@ -11,7 +11,7 @@ struct Changerec: ParsableCommand {
             'changes' prints what the step changed.
             """,
         version: "0.1.0",
-        subcommands: [Record.self, Show.self, Changes.self],
+        subcommands: [Record.self, Show.self, Changes.self, Layer.self],
         defaultSubcommand: Record.self
     )
 }

@@ -37,6 +37,9 @@ struct GroundTruthTests {
             missing.isEmpty, "missed: \(missing.prefix(20))\nrecorded: \(truth.changes.changes.prefix(40))",
             sourceLocation: sourceLocation)
         #expect(complete, sourceLocation: sourceLocation)
+        // The layer of the step, applied to the tree before it, gives the tree after it.
+        let layerProblems = try truth.layerDifferences(in: tree)
+        #expect(layerProblems.isEmpty, "\(layerProblems.prefix(10))", sourceLocation: sourceLocation)
         return (truth, tree)
     }
 
@@ -197,7 +200,8 @@ struct GroundTruthTests {
             """
             python3 -c '
             import os
-            for name in (b"new\\nline", b"bad\\xff\\xfe", b"x" * 255):
+            for name in (b"new\\nline", b"bad\\xff\\xfe", b"x" * 255, b"\\xff" * 200):
+
                 with open(name, "wb") as f: f.write(name)
             '
             """, backend: backend)

@@ -16,6 +16,9 @@ public struct GroundTruth: Sendable {
         environment: [String: String] = [:], wrapper: [String] = []
     ) throws -> GroundTruth {
         let before = try TreeSnapshot.take(tree.root)
+        // A copy of the tree before the step, for applying the layer to.
+        let copy = try Run.command(["/bin/cp", "-a", "--preserve=all", tree.root, tree.base + "/before-copy"])
+        guard copy.status == 0 else { throw TestFailure("cp -a failed: \(copy.stderr)") }
         let journal = tree.base + "/step.journal"
         let arguments =
             ["--root", tree.root, "--journal", journal, "--backend", backend] + extraArguments + [
@@ -35,4 +38,32 @@ public struct GroundTruth: Sendable {
 
     /// Real differences the change set does not report; empty when the recording is complete.
     public var missing: [String] { changes.missing(differences) }
+
+    /// Writes the step's layer, checks that GNU tar and Python's tarfile read it without a word, applies it
+    /// with the tests' own applier to the copy of the tree before the step, and returns every difference
+    /// between the result and the tree after the step: empty when the layer is exact.
+    public func layerDifferences(in tree: TemporaryTree) throws -> [String] {
+        let layer = tree.base + "/layer.tar.gz"
+        let written = try Run.changerec(["layer", journal, "-o", layer])
+        guard written.status == 0 else { return ["changerec layer exited \(written.status): \(written.stderr)"] }
+        var problems: [String] = []
+        let extractDirectory = tree.base + "/gnu-tar"
+        let gnu = try Run.command([
+            "/bin/sh", "-c",
+            "tar -tvzf '\(layer)' >/dev/null && mkdir '\(extractDirectory)' && tar --xattrs --xattrs-include='*' -xzf '\(layer)' -C '\(extractDirectory)'",
+        ])
+        if gnu.status != 0 || !gnu.stderr.isEmpty { problems.append("GNU tar: status \(gnu.status): \(gnu.stderr)") }
+        let python = try Run.command([
+            "/usr/bin/python3", "-W", "error", "-c",
+            "import sys, tarfile\nwith tarfile.open(sys.argv[1]) as t:\n    t.list(verbose=False)\n    t.extractall(sys.argv[2], **({'filter': 'fully_trusted'} if hasattr(tarfile, 'fully_trusted_filter') else {}))",
+            layer, tree.base + "/python-tarfile",
+        ])
+        if python.status != 0 || !python.stderr.isEmpty {
+            problems.append("python tarfile: status \(python.status): \(python.stderr)")
+        }
+        try LayerApplier.apply(layer: layer, to: tree.base + "/before-copy")
+        let applied = try TreeSnapshot.take(tree.base + "/before-copy")
+        problems += applied.differences(to: after).map { "applied layer differs: \($0)" }
+        return problems
+    }
 }

@@ -237,7 +237,26 @@ struct cchangerec_proc_event {
 /// Decodes the netlink messages in `buffer` into `out`; returns how many were decoded.
 int cchangerec_proc_events_decode(const uint8_t *buffer, size_t length, struct cchangerec_proc_event *out, int capacity);
 
+// MARK: - gzip (zlib)
+
+/// An opaque deflate stream writing the gzip format. zlib's z_stream holds pointers Swift would have to
+/// manage across calls; the shim keeps it on the C side.
+typedef struct cchangerec_gzip cchangerec_gzip;
+
+/// Starts a gzip stream (deflateInit2 with windowBits 31). zlib writes a header with mtime 0 and no
+/// file name, so the same input always gives the same bytes. Returns NULL when out of memory.
+cchangerec_gzip *cchangerec_gzip_open(int level);
+
+/// Compresses `length` bytes of `input` (or, with `finish`, flushes the end of the stream) into
+/// `output`; sets how much was consumed and produced. Returns 1 when the stream is finished, 0 to be
+/// called again, -1 on a zlib error.
+int cchangerec_gzip_step(cchangerec_gzip *stream, const uint8_t *input, size_t length, uint8_t *output,
+                         size_t capacity, size_t *consumed, size_t *produced, int finish);
+
+void cchangerec_gzip_close(cchangerec_gzip *stream);
+
 /// The environment array glibc keeps for the process (declared here: unistd.h hides it without _GNU_SOURCE).
+
 
 extern char **environ;
 static inline char **cchangerec_environ(void) { return environ; }

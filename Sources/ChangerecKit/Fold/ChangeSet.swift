@@ -11,6 +11,8 @@ public struct ChangeSet: Sendable {
     public var changes: [Change]
     /// The processes that made changes, by pid, with their names and whether they belong to the step.
     public var processes: [Int32: JournalProcess]
+    /// The final state of every path the journal names (empty without a seal).
+    public var seal: [SealEntry]
     /// Event records in the journal.
     public var eventCount: UInt64
     /// How the journal ended: complete, or cut short at some byte.
@@ -39,7 +41,7 @@ public struct ChangeSet: Sendable {
         }
         return ChangeSet(
             journalPath: journal, header: header, exit: fold.exit, notes: fold.notes, changes: fold.changes(),
-            processes: fold.processes,
+            processes: fold.processes, seal: fold.sealEntries,
 
             eventCount: fold.eventCount, ending: ending)
     }

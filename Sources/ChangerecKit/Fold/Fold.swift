@@ -110,6 +110,9 @@ public struct Fold {
     /// Whether the change set was decided by a seal.
     public var hasSeal: Bool { sealed }
 
+    /// Every seal entry, in journal (tree) order: what layers are built and checked from.
+    public var sealEntries: [SealEntry] { sealed ? seal : [] }
+
     private func fromSeal() -> [Change] {
         var byPath: [RelativePath: Change] = [:]
         var structural: [RelativePath] = []

@@ -34,7 +34,15 @@ enum ContentDigest {
         return ofXattrList(attributes)
     }
 
-    static func ofXattrList(_ attributes: [(name: [UInt8], value: [UInt8])]) -> [UInt8] {
+    /// The SHA-256 of `bytes`, lowercase hex.
+    static func sha256Hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef")
+        return String(SHA256.hash(data: bytes).flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0xF)]] })
+    }
+
+    static func ofXattrList(
+        _ attributes: [(name: [UInt8], value: [UInt8])]
+    ) -> [UInt8] {
         var hasher = SHA256()
         for attribute in attributes {
             for part in [attribute.name, attribute.value] {

@@ -1,0 +1,322 @@
+import ChangerecSystem
+import Crypto
+import Glibc
+import SystemPackage
+
+/// How a layer is written.
+public struct LayerOptions: Sendable {
+    public var gzip = true
+    /// Clamp every mtime to this (seconds since the epoch), as `SOURCE_DATE_EPOCH` asks.
+    public var sourceDateEpoch: Int64?
+    /// Write the tree as it is now even where it no longer matches the seal.
+    public var allowDrift = false
+    /// Called now and then with (entries, uncompressed bytes) written so far.
+    public var progress: (@Sendable (Int, UInt64) -> Void)?
+
+    public init() {}
+}
+
+/// A path whose state in ROOT no longer matches what the seal recorded after the step.
+public struct Drift: Sendable, Equatable, CustomStringConvertible {
+    public var path: RelativePath
+    public var reason: String
+    public var description: String { "\(path) (\(reason))" }
+}
+
+/// A written layer: its digests as `sha256:HEX`, sizes and what went into it.
+public struct LayerResult: Sendable {
+    public var diffID: String
+    public var digest: String
+    /// Bytes of the blob as written (compressed when gzip).
+    public var size: UInt64
+    public var uncompressedSize: UInt64
+    public var entries: Int
+    public var mediaType: String
+    /// Paths that differed from the seal (written as they are now; only with `allowDrift`).
+    public var drift: [Drift]
+    /// Objects tar cannot hold (sockets), left out.
+    public var skipped: [RelativePath]
+}
+
+/// Writes a layer from a plan, reading the final tree beneath ROOT and nothing else.
+///
+/// Every object is reached by opening its parent with `openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS)`
+/// and then the name with `O_NOFOLLOW`: a directory swapped for a symbolic link after the step makes the
+/// layer fail, it is never followed. Each object is checked against its sealed state (type, mode,
+/// owner, size, mtime, symlink target, content SHA-256, xattrs); differences are drift, which fails
+/// the layer unless `allowDrift`.
+public struct LayerWriter {
+    let root: FileDescriptor
+    let rootPath: [UInt8]
+
+    public init(root: FileDescriptor, rootPath: [UInt8]) {
+        self.root = root
+        self.rootPath = rootPath
+    }
+
+    /// Writes the layer for `plan` to the open, empty file `output` (at `outputPath`, for messages).
+    ///
+    /// - Throws: `ChangerecError` `.unsafePath` when a path no longer lies beneath ROOT without a symbolic
+    ///   link, `.drift` listing the drifted paths (unless `allowDrift`), or a system error.
+    public func write(_ plan: LayerPlan, to output: FileDescriptor, outputPath: [UInt8], options: LayerOptions)
+        throws(ChangerecError) -> LayerResult
+    {
+        let sink = try BlobSink(descriptor: output, path: outputPath, gzip: options.gzip)
+        var state = WriteState(tar: TarWriter(sink: sink), options: options)
+        defer { state.closeParent() }
+        for item in plan.items {
+            switch item {
+            case .object(let path, let expected):
+                try writeObject(path, expected: expected, state: &state)
+            case .opaqueMarker(let path):
+                try state.tar.write(marker(in: path, name: Array(".wh..wh..opq".utf8), options: options))
+                state.entries += 1
+            case .whiteout(let path):
+                try checkGone(path, state: &state)
+                try state.tar.write(
+                    marker(in: path.parent ?? .root, name: Array(".wh.".utf8) + path.name, options: options))
+                state.entries += 1
+            }
+            state.reportProgress(sink)
+        }
+        if !state.drift.isEmpty && !options.allowDrift {
+            let shown = state.drift.prefix(20).map(\.description).joined(separator: ", ")
+            let more = state.drift.count > 20 ? " and \(state.drift.count - 20) more" : ""
+            throw ChangerecError(
+                .drift,
+                "ROOT '\(printable(rootPath))' has changed since the step: \(state.drift.count) path(s) differ from the journal's seal: \(shown)\(more); pass --allow-drift to write the tree as it is now"
+            )
+        }
+        try state.tar.finish()
+        let (diffID, digest) = try sink.finish()
+        return LayerResult(
+            diffID: "sha256:" + Self.hex(diffID), digest: "sha256:" + Self.hex(digest), size: sink.writtenSize,
+            uncompressedSize: sink.uncompressedSize, entries: state.entries,
+            mediaType: options.gzip
+                ? "application/vnd.oci.image.layer.v1.tar+gzip" : "application/vnd.oci.image.layer.v1.tar",
+            drift: state.drift, skipped: state.skipped)
+    }
+
+    // MARK: - Objects
+
+    private func writeObject(_ path: RelativePath, expected: FinalState?, state: inout WriteState)
+        throws(ChangerecError)
+    {
+        guard !path.isRoot, let directory = try state.parent(of: path, root: root, rootPath: rootPath) else {
+            if !path.isRoot { state.drift.append(Drift(path: path, reason: "gone")) }
+            return
+        }
+        let name = path.name
+        let status: FileStatus
+        do {
+            status = try FileSystem.status(of: name, in: directory)
+        } catch .noSuchFileOrDirectory {
+            state.drift.append(Drift(path: path, reason: "gone"))
+            return
+        } catch {
+            throw ChangerecError.system("stat", path: describe(path), error)
+        }
+        var header = TarHeader(name: path.bytes, kind: .regular, mode: status.permissions)
+        header.uid = status.uid
+        header.gid = status.gid
+        (header.mtimeSeconds, header.mtimeNanoseconds) = clamp(status, state.options.sourceDateEpoch)
+        let attributes = (try? Xattrs.all(of: name, in: directory)) ?? []
+        header.xattrs = attributes
+        var target: [UInt8]?
+        switch status.type {
+        case .directory:
+            header.kind = .directory
+            header.name += [0x2F]
+        case .symlink:
+            header.kind = .symlink
+            do {
+                target = try FileSystem.symlinkTarget(of: name, in: directory)
+            } catch {
+                throw ChangerecError.system("read symbolic link", path: describe(path), error)
+            }
+            header.linkName = target ?? []
+        case .fifo:
+            header.kind = .fifo
+        case .characterDevice, .blockDevice:
+            header.kind = status.type == .characterDevice ? .characterDevice : .blockDevice
+            header.deviceMajor = UInt32(truncatingIfNeeded: (status.rdev >> 8) & 0xFFF | (status.rdev >> 32) & ~0xFFF)
+            header.deviceMinor = UInt32(truncatingIfNeeded: status.rdev & 0xFF | (status.rdev >> 12) & ~0xFF)
+        case .socket, .unknown:
+            state.skipped.append(path)
+            return
+        case .regular:
+            break
+        }
+        if let expected {
+            compare(path, status: status, target: target, attributes: attributes, expected: expected, state: &state)
+        }
+        if status.type == .regular {
+            let identity = FileIdentity(device: status.device, inode: status.inode)
+            if status.linkCount > 1, let first = state.links[identity] {
+                header.kind = .hardLink
+                header.linkName = first.bytes
+                try state.tar.write(header)
+            } else {
+                if status.linkCount > 1 { state.links[identity] = path }
+                header.size = status.size
+                try state.tar.write(header)
+                let digest = try copyContent(name, in: directory, path: path, status: status, state: &state)
+                if let expectedDigest = expected?.contentDigest, digest != expectedDigest {
+                    state.drift.append(Drift(path: path, reason: "content"))
+                }
+            }
+        } else {
+            try state.tar.write(header)
+        }
+        state.entries += 1
+    }
+
+    /// Streams exactly `status.size` bytes of the file into the tar (zeros if it shrank meanwhile) and
+    /// returns the SHA-256 of what was read.
+    private func copyContent(
+        _ name: [UInt8], in directory: FileDescriptor, path: RelativePath, status: FileStatus, state: inout WriteState
+    ) throws(ChangerecError) -> [UInt8]? {
+        let fd: FileDescriptor
+        do {
+            fd = try FileSystem.open(name, relativeTo: directory, flags: O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY)
+        } catch {
+            throw ChangerecError.system("open", path: describe(path), error)
+        }
+        defer { FileSystem.close(fd) }
+        guard let opened = try? FileSystem.status(of: fd), opened.inode == status.inode, opened.type == .regular else {
+            throw ChangerecError(
+                .unsafePath, "refusing to read '\(describe(path))': it was replaced while the layer was written")
+        }
+        var hasher = SHA256()
+        var remaining = status.size
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { buffer.deallocate() }
+        while remaining > 0 {
+            let want = Int(min(UInt64(buffer.count), remaining))
+            let got: Int
+            do {
+                got = try FileSystem.read(fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<want]))
+            } catch {
+                throw ChangerecError.system("read", path: describe(path), error)
+            }
+            if got == 0 {
+                state.drift.append(Drift(path: path, reason: "shrank while read"))
+                try state.tar.sink.write([UInt8](repeating: 0, count: Int(remaining)))
+                return nil
+            }
+            let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<got])
+            hasher.update(bufferPointer: chunk)
+            try state.tar.sink.write(chunk)
+            remaining -= UInt64(got)
+        }
+        try state.tar.pad(status.size)
+        return Array(hasher.finalize())
+    }
+
+    private func compare(
+        _ path: RelativePath, status: FileStatus, target: [UInt8]?, attributes: [(name: [UInt8], value: [UInt8])],
+        expected: FinalState, state: inout WriteState
+    ) {
+        var reasons: [String] = []
+        if status.type != expected.type { reasons.append("type") }
+        if status.permissions != expected.permissions { reasons.append("mode") }
+        if status.uid != expected.uid || status.gid != expected.gid { reasons.append("owner") }
+        if status.type == .regular && status.size != expected.size { reasons.append("size") }
+        if status.type != .directory
+            && (status.mtimeSeconds != expected.mtimeSeconds || status.mtimeNanoseconds != expected.mtimeNanoseconds)
+        {
+            reasons.append("mtime")
+        }
+        if status.type == .symlink && target != expected.symlinkTarget { reasons.append("symlink target") }
+        let digest = attributes.isEmpty ? nil : ContentDigest.ofXattrList(attributes)
+        if digest != expected.xattrDigest { reasons.append("xattrs") }
+        if !reasons.isEmpty { state.drift.append(Drift(path: path, reason: reasons.joined(separator: ", "))) }
+    }
+
+    private func checkGone(_ path: RelativePath, state: inout WriteState) throws(ChangerecError) {
+        guard let directory = try state.parent(of: path, root: root, rootPath: rootPath) else { return }
+        if (try? FileSystem.status(of: path.name, in: directory)) != nil {
+            state.drift.append(Drift(path: path, reason: "exists again"))
+        }
+    }
+
+    private func marker(in directory: RelativePath, name: [UInt8], options: LayerOptions) -> TarHeader {
+        var header = TarHeader(
+            name: directory.isRoot ? name : directory.bytes + [0x2F] + name, kind: .regular, mode: 0o644)
+        // Never "now": markers carry the clamp time, or the epoch.
+        header.mtimeSeconds = options.sourceDateEpoch ?? 0
+        return header
+    }
+
+    private func clamp(_ status: FileStatus, _ epoch: Int64?) -> (Int64, UInt32) {
+        guard let epoch, status.mtimeSeconds >= epoch else { return (status.mtimeSeconds, status.mtimeNanoseconds) }
+        return (epoch, 0)
+    }
+
+    private func describe(_ path: RelativePath) -> String { printable(rootPath) + path.description }
+
+    static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef")
+        return String(bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0xF)]] })
+    }
+}
+
+private struct FileIdentity: Hashable {
+    var device: UInt64
+    var inode: UInt64
+}
+
+/// What one layer write carries from entry to entry.
+private struct WriteState {
+    let tar: TarWriter
+    let options: LayerOptions
+    var entries = 0
+    var drift: [Drift] = []
+    var skipped: [RelativePath] = []
+    var links: [FileIdentity: RelativePath] = [:]
+    private var cachedParent: (path: RelativePath, fd: FileDescriptor)?
+    private var lastProgress = Host.monotonicNanoseconds()
+
+    init(tar: TarWriter, options: LayerOptions) {
+        self.tar = tar
+        self.options = options
+    }
+
+    /// The open parent directory of `path`, reached beneath ROOT without following any symbolic link;
+    /// `nil` when it no longer exists.
+    mutating func parent(of path: RelativePath, root: FileDescriptor, rootPath: [UInt8]) throws(ChangerecError)
+        -> FileDescriptor?
+    {
+        let parentPath = path.parent ?? .root
+        if let cached = cachedParent, cached.path == parentPath { return cached.fd }
+        closeParent()
+        do {
+            let fd = try FileSystem.openBeneath(parentPath.bytes, in: root, flags: O_RDONLY | O_DIRECTORY)
+            cachedParent = (parentPath, fd)
+            return fd
+        } catch .noSuchFileOrDirectory {
+            return nil
+        } catch .tooManySymbolicLinkLevels, .notDirectory, .improperLink {
+            throw ChangerecError(
+                .unsafePath,
+                "refusing to read '\(printable(rootPath))\(path)': a directory on its way is now a symbolic link or not a directory, which could lead outside ROOT; nothing was read through it"
+            )
+        } catch {
+            throw ChangerecError.system("open", path: printable(rootPath) + parentPath.description, error)
+        }
+    }
+
+    mutating func closeParent() {
+        if let fd = cachedParent?.fd { FileSystem.close(fd) }
+        cachedParent = nil
+    }
+
+    mutating func reportProgress(_ sink: BlobSink) {
+        guard let progress = options.progress else { return }
+        let now = Host.monotonicNanoseconds()
+        if now - lastProgress > 250_000_000 {
+            lastProgress = now
+            progress(entries, sink.uncompressedSize)
+        }
+    }
+}
