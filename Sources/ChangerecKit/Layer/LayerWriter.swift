@@ -103,7 +103,7 @@ public struct LayerWriter {
         throws(ChangerecError)
     {
         guard !path.isRoot, let directory = try state.parent(of: path, root: root, rootPath: rootPath) else {
-            if !path.isRoot { state.drift.append(Drift(path: path, reason: "gone")) }
+            if !path.isRoot { state.addDrift(path, "gone") }
             return
         }
         let name = path.name
@@ -111,7 +111,7 @@ public struct LayerWriter {
         do {
             status = try FileSystem.status(of: name, in: directory)
         } catch .noSuchFileOrDirectory {
-            state.drift.append(Drift(path: path, reason: "gone"))
+            state.addDrift(path, "gone")
             return
         } catch {
             throw ChangerecError.system("stat", path: describe(path), error)
@@ -162,7 +162,7 @@ public struct LayerWriter {
                 try state.tar.write(header)
                 let digest = try copyContent(name, in: directory, path: path, status: status, state: &state)
                 if let expectedDigest = expected?.contentDigest, digest != expectedDigest {
-                    state.drift.append(Drift(path: path, reason: "content"))
+                    state.addDrift(path, "content")
                 }
             }
         } else {
@@ -200,7 +200,7 @@ public struct LayerWriter {
                 throw ChangerecError.system("read", path: describe(path), error)
             }
             if got == 0 {
-                state.drift.append(Drift(path: path, reason: "shrank while read"))
+                state.addDrift(path, "shrank while read")
                 try state.tar.sink.write([UInt8](repeating: 0, count: Int(remaining)))
                 return nil
             }
@@ -230,13 +230,13 @@ public struct LayerWriter {
         if status.type == .symlink && target != expected.symlinkTarget { reasons.append("symlink target") }
         let digest = attributes.isEmpty ? nil : ContentDigest.ofXattrList(attributes)
         if digest != expected.xattrDigest { reasons.append("xattrs") }
-        if !reasons.isEmpty { state.drift.append(Drift(path: path, reason: reasons.joined(separator: ", "))) }
+        if !reasons.isEmpty { state.addDrift(path, reasons.joined(separator: ", ")) }
     }
 
     private func checkGone(_ path: RelativePath, state: inout WriteState) throws(ChangerecError) {
         guard let directory = try state.parent(of: path, root: root, rootPath: rootPath) else { return }
         if (try? FileSystem.status(of: path.name, in: directory)) != nil {
-            state.drift.append(Drift(path: path, reason: "exists again"))
+            state.addDrift(path, "exists again")
         }
     }
 
@@ -303,6 +303,15 @@ private struct WriteState {
             )
         } catch {
             throw ChangerecError.system("open", path: printable(rootPath) + parentPath.description, error)
+        }
+    }
+
+    /// Records drift, adding to the path's entry when it already has one (metadata, then content).
+    mutating func addDrift(_ path: RelativePath, _ reason: String) {
+        if let last = drift.last, last.path == path {
+            drift[drift.count - 1].reason += ", " + reason
+        } else {
+            drift.append(Drift(path: path, reason: reason))
         }
     }
 

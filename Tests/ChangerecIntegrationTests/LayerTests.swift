@@ -1,0 +1,209 @@
+import ChangerecKit
+import ChangerecTestSupport
+import Foundation
+import Glibc
+import Testing
+
+/// `changerec layer`: reproducible bytes, independent digests, safety, drift, squashing, OCI layouts.
+@Suite("layers: reproducible, safe and exact")
+struct LayerTests {
+    /// Records `script` in a fresh tree prepared by `prepare`; returns the tree and the journal.
+    func record(_ script: String, prepare: String = "") throws -> (TemporaryTree, String) {
+        let tree = try TemporaryTree()
+        if !prepare.isEmpty { try tree.prepare(prepare) }
+        let journal = tree.base + "/step.journal"
+        let result = try Run.changerec(
+            ["--quiet", "--root", tree.root, "--journal", journal, "--", "/bin/sh", "-c", script], directory: tree.root)
+        try #require(result.status == 0, "\(result.stderr)")
+        return (tree, journal)
+    }
+
+    func sha256(_ command: String) throws -> String {
+        let result = try Run.command(["/bin/sh", "-c", command + " | sha256sum"])
+        return String(result.stdout.prefix(64))
+    }
+
+    @Test("the same journal and tree give the same bytes twice, and the digests check out with sha256sum")
+    func reproducibleAndDigestsVerified() throws {
+        let (tree, journal) = try record(
+            "rm gone && mkdir -p a/b && echo x > a/b/f && ln -s f a/l && python3 -c 'import os; os.setxattr(\"a/b/f\", \"user.k\", b\"v\")'",
+            prepare: "echo gone > gone")
+        let first = try Run.changerec(["layer", journal, "-o", tree.base + "/one.tar.gz", "--json"])
+        let second = try Run.changerec(["layer", journal, "-o", tree.base + "/two.tar.gz", "--json"])
+        try #require(first.status == 0 && second.status == 0, "\(first.stderr)\(second.stderr)")
+        let one = try Data(contentsOf: URL(fileURLWithPath: tree.base + "/one.tar.gz"))
+        let two = try Data(contentsOf: URL(fileURLWithPath: tree.base + "/two.tar.gz"))
+        #expect(one == two)
+        #expect(one.prefix(2) == Data([0x1F, 0x8B]))
+        #expect(one[4..<8] == Data([0, 0, 0, 0]), "the gzip header carries no timestamp")
+        let info = try #require(try JSONSerialization.jsonObject(with: first.stdoutData) as? [String: Any])
+        #expect(info["digest"] as? String == "sha256:" + (try sha256("cat '\(tree.base)/one.tar.gz'")))
+        #expect(info["diff_id"] as? String == "sha256:" + (try sha256("gzip -dc '\(tree.base)/one.tar.gz'")))
+        #expect(info["size"] as? Int == one.count)
+        #expect(info["media_type"] as? String == "application/vnd.oci.image.layer.v1.tar+gzip")
+        let plain = try Run.changerec([
+            "layer", journal, "-o", tree.base + "/plain.tar", "--compress", "none", "--json",
+        ])
+        let plainInfo = try #require(try JSONSerialization.jsonObject(with: plain.stdoutData) as? [String: Any])
+        #expect(plainInfo["digest"] as? String == info["diff_id"] as? String)
+        let listing = try Run.command(["/bin/sh", "-c", "tar -tvf '\(tree.base)/plain.tar'"]).stdout
+        #expect(listing.contains(".wh.gone"))
+        #expect(listing.contains("a/l -> f"))
+    }
+
+    @Test("--source-date-epoch clamps every mtime")
+    func sourceDateEpochClamps() throws {
+        let (tree, journal) = try record("mkdir d && echo x > d/f")
+        let result = try Run.changerec([
+            "layer", journal, "-o", tree.base + "/l.tar", "--compress", "none", "--source-date-epoch", "1000",
+        ])
+        try #require(result.status == 0, "\(result.stderr)")
+        let times = try Run.command([
+            "/usr/bin/python3", "-c",
+            "import sys, tarfile\nwith tarfile.open(sys.argv[1]) as t:\n    print(sorted(set(int(m.mtime) for m in t)))",
+            tree.base + "/l.tar",
+        ])
+        #expect(times.stdout == "[1000]\n")
+    }
+
+    @Test("a parent swapped for a symbolic link to outside ROOT after the step: layer fails and reads nothing there")
+    func symlinkSwapRefused() throws {
+        let (tree, journal) = try record("echo step > d/secret", prepare: "mkdir d")
+        // After the step, d becomes a link to a directory outside ROOT holding a file of the same name.
+        try tree.prepare(
+            "mkdir -p '\(tree.outside)/d' && echo outside > '\(tree.outside)/d/secret' && mv d d.real && ln -s '\(tree.outside)/d' d"
+        )
+        let output = tree.base + "/swapped.tar"
+        let result = try Run.changerec(["layer", journal, "-o", output, "--compress", "none"])
+        #expect(result.status == 1)
+        #expect(
+            result.stderr
+                == "changerec: refusing to read '\(tree.root)/d/secret': a directory on its way is now a symbolic link or not a directory, which could lead outside ROOT; nothing was read through it\n"
+        )
+        #expect(!FileManager.default.fileExists(atPath: output))
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: tree.base).filter { $0.contains("partial") }
+        #expect(leftovers.isEmpty)
+    }
+
+    @Test("a hand-made journal naming ../x is rejected")
+    func dotDotRejected() throws {
+        let tree = try TemporaryTree()
+        let journal = tree.base + "/evil.journal"
+        try Data(HandMadeJournal.bytes(sealPath: Array("../x".utf8), root: Array(tree.root.utf8))).write(
+            to: URL(fileURLWithPath: journal))
+        let result = try Run.changerec(["layer", journal, "-o", tree.base + "/evil.tar"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("is damaged at byte"))
+        #expect(result.stderr.contains("path outside ROOT or malformed"))
+        #expect(!FileManager.default.fileExists(atPath: tree.base + "/evil.tar"))
+        // The same journal with a proper path is accepted: the rejection is about the path alone.
+        try Data(HandMadeJournal.bytes(sealPath: Array("x".utf8), root: Array(tree.root.utf8))).write(
+            to: URL(fileURLWithPath: journal))
+        #expect(try Run.changerec(["changes", journal]).status == 0)
+    }
+
+    @Test("a tree that changed since the step is refused with the drifted paths, unless --allow-drift")
+    func driftRefused() throws {
+        let (tree, journal) = try record("echo one > f && echo two > g")
+        try tree.prepare("echo changed > f && rm g")
+        let output = tree.base + "/drift.tar"
+        let refused = try Run.changerec(["layer", journal, "-o", output])
+        #expect(refused.status == 1)
+        #expect(
+            refused.stderr.hasPrefix(
+                "changerec: ROOT '\(tree.root)' has changed since the step: 2 path(s) differ from the journal's seal: ")
+        )
+        #expect(refused.stderr.contains("/f (size, mtime, content)"))
+        #expect(refused.stderr.contains("/g (gone)"))
+        #expect(!FileManager.default.fileExists(atPath: output))
+        let allowed = try Run.changerec(["layer", journal, "-o", output, "--allow-drift"])
+        #expect(allowed.status == 0)
+        #expect(allowed.stderr.contains("changerec: warning: /f differs from the seal"))
+        #expect(FileManager.default.fileExists(atPath: output))
+    }
+
+    @Test("an incomplete journal is refused unless --force")
+    func incompleteRefused() throws {
+        let tree = try TemporaryTree()
+        let journal = tree.base + "/cut.journal"
+        let result = try Run.changerec(
+            ["--root", tree.root, "--journal", journal, "--", "/bin/sh", "-c", "echo a > a; kill -9 $PPID"],
+            directory: tree.root)
+        #expect(result.status == 137)
+        let refused = try Run.changerec(["layer", journal, "-o", tree.base + "/cut.tar"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("is incomplete (no seal)"))
+        #expect(refused.stderr.contains("pass --force"))
+        let forced = try Run.changerec(["layer", journal, "-o", tree.base + "/cut.tar", "--force"])
+        #expect(forced.status == 0, "\(forced.stderr)")
+    }
+
+    @Test("several journals squash into one layer equal to applying their steps in order")
+    func squash() throws {
+        let tree = try TemporaryTree()
+        try tree.prepare("mkdir keep && echo k > keep/k && echo base > base")
+        _ = try Run.command(["/bin/cp", "-a", "--preserve=all", tree.root, tree.base + "/before-copy"])
+        let one = tree.base + "/one.journal"
+        let two = tree.base + "/two.journal"
+        for (journal, script) in [
+            (one, "mkdir a && echo 1 > a/f && echo 1 > base && rm keep/k"),
+            (two, "rm -rf a && mkdir b && echo 2 > b/g && echo 2 > base && mkdir a && echo again > a/new"),
+        ] {
+            let result = try Run.changerec(
+                ["--quiet", "--root", tree.root, "--journal", journal, "--", "/bin/sh", "-c", script],
+                directory: tree.root)
+            try #require(result.status == 0, "\(result.stderr)")
+        }
+        let layer = tree.base + "/squash.tar"
+        let written = try Run.changerec(["layer", one, two, "-o", layer, "--compress", "none"])
+        try #require(written.status == 0, "\(written.stderr)")
+        let listing = try Run.command(["/bin/sh", "-c", "tar -tf '\(layer)'"]).stdout.split(separator: "\n")
+        #expect(!listing.contains("a/f"))
+        #expect(listing.contains("a/new"))
+        #expect(listing.contains("keep/.wh.k"))
+        try LayerApplier.apply(layer: layer, to: tree.base + "/before-copy")
+        let differences = try TreeSnapshot.take(tree.base + "/before-copy").differences(
+            to: TreeSnapshot.take(tree.root))
+        #expect(differences.isEmpty, "\(differences)")
+    }
+
+    @Test("--oci-layout writes a layout whose index, manifest, config and blobs all check out")
+    func ociLayout() throws {
+        let (tree, journal) = try record("echo x > f")
+        let layout = tree.base + "/layout"
+        let first = try Run.changerec(["layer", journal, "--oci-layout", layout, "--tag", "app"])
+        try #require(first.status == 0, "\(first.stderr)")
+        let second = try Run.changerec([
+            "layer", journal, "--oci-layout", layout, "--tag", "app", "--compress", "none", "--json",
+        ])
+        try #require(second.status == 0, "\(second.stderr)")
+        try OCILayoutCheck.verify(layout, tag: "app", expectedLayers: 2)
+    }
+}
+
+/// A journal made by hand, frame by frame, to feed the reader what the recorder never writes.
+enum HandMadeJournal {
+    static func frame(_ kind: UInt8, _ payload: [UInt8]) -> [UInt8] {
+        var bytes = withUnsafeBytes(of: UInt32(payload.count).littleEndian, Array.init) + [kind] + payload
+        bytes += withUnsafeBytes(of: CRC32C.update(CRC32C.checksum([kind]), payload).littleEndian, Array.init)
+        return bytes
+    }
+
+    static func data(_ value: [UInt8]) -> [UInt8] {
+        withUnsafeBytes(of: UInt32(value.count).littleEndian, Array.init) + value
+    }
+
+    static func bytes(sealPath: [UInt8], root: [UInt8]) -> [UInt8] {
+        var header: [UInt8] = [1, 0] + data(root) + data(Array("inotify".utf8)) + data([]) + [0, 0, 0, 0]
+        header += [UInt8](repeating: 0, count: 8) + data([]) + [0, 0, 0, 0]
+        let exit: [UInt8] =
+            [UInt8](repeating: 0, count: 8) + [0] + [0, 0, 0, 0] + [UInt8](repeating: 0, count: 16) + [0] + [
+                0, 0, 0, 0,
+            ]
+        let seal: [UInt8] = data(sealPath) + [0, 0]  // did not exist before, gone after
+        let end: [UInt8] =
+            withUnsafeBytes(of: UInt64(1).littleEndian, Array.init)
+            + withUnsafeBytes(of: UInt64(3).littleEndian, Array.init)
+        return JournalFormat.magic + frame(1, header) + frame(4, exit) + frame(5, seal) + frame(6, end)
+    }
+}
