@@ -6,6 +6,8 @@ import SystemPackage
 public struct DirectoryEntry: Sendable, Hashable {
     public var name: [UInt8]
     public var type: FileType
+    /// `d_ino`: the inode number, to find hard links without a `stat`.
+    public var inode: UInt64 = 0
 }
 
 /// Reads the entries of a directory from a descriptor, without `stat` unless the file system leaves
@@ -40,7 +42,7 @@ public enum DirectoryReader {
             if type == .unknown, let status = try? FileSystem.status(of: name, in: directory) {
                 type = status.type
             }
-            result.append(DirectoryEntry(name: name, type: type))
+            result.append(DirectoryEntry(name: name, type: type, inode: cchangerec_dirent_inode(entry)))
         }
         return result
     }

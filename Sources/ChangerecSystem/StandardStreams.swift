@@ -47,8 +47,13 @@ public enum RawArguments {
 public enum Timestamp {
     /// `2026-11-29T04:30:00.123456789Z` for nanoseconds since the Unix epoch.
     public static func iso8601(nanoseconds: Int64) -> String {
-        let seconds = nanoseconds >= 0 ? nanoseconds / 1_000_000_000 : (nanoseconds - 999_999_999) / 1_000_000_000
-        let fraction = nanoseconds - seconds * 1_000_000_000
+        // Floor division that cannot overflow, whatever a journal's header says.
+        var seconds = nanoseconds / 1_000_000_000
+        var fraction = nanoseconds % 1_000_000_000
+        if fraction < 0 {
+            seconds -= 1
+            fraction += 1_000_000_000
+        }
         var time = time_t(seconds)
         var parts = tm()
         gmtime_r(&time, &parts)

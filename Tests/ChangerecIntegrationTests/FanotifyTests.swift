@@ -57,6 +57,27 @@ struct FanotifyTests {
         #expect(truth.changes.entry("inside")?.kind == "A")
     }
 
+    @Test("after RENAME_EXCHANGE of two directories, changes inside them are recorded at their new paths")
+    func exchangeKeepsPaths() throws {
+        let tree = try TemporaryTree()
+        try tree.prepare("mkdir -p a/sa b/sb")
+        let truth = try GroundTruth.run(
+            """
+            python3 -c '
+            import ctypes
+            if ctypes.CDLL(None).renameat2(-100, b"a", -100, b"b", 2) != 0: raise OSError("renameat2")
+            '
+            echo 1 > b/sa/f2 && echo 2 > a/sb/g2
+            """, in: tree, backend: "fanotify")
+        #expect(truth.missing.isEmpty)
+        let creates = try records(truth.journal).filter { $0["op"] as? String == "create" }.compactMap {
+            $0["path"] as? String
+        }
+        #expect(creates.contains("/b/sa/f2"))
+        #expect(creates.contains("/a/sb/g2"))
+        #expect(!truth.changes.notes.contains("handle-resolved"))
+    }
+
     @Test("a tmpfs mounted inside ROOT is marked and recorded too")
 
     func tmpfsInsideRoot() throws {

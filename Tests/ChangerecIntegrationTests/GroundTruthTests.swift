@@ -139,7 +139,25 @@ struct GroundTruthTests {
         #expect(truth.changes.entry("hl")?.kind == "A")
     }
 
+    @Test("a directory deleted and made again while a process still sits in the old one", arguments: backends)
+    func directoryRecreatedWhileHeld(backend: String) throws {
+        // The shell's working directory keeps the deleted directory alive, so inotify drops its watch late.
+        let (truth, _) = try check(
+            "cd build && rm -rf ../build && mkdir ../build && echo new > ../build/out",
+            prepare: "mkdir build && echo old > build/old", backend: backend)
+        #expect(truth.changes.entry("build/out")?.kind == "A")
+    }
+
+    @Test("a change through one name of a hard link changes the other names too", arguments: backends)
+    func hardLinkSiblings(backend: String) throws {
+        let (truth, _) = try check(
+            "echo two >> a && chmod 600 a", prepare: "echo one > a && ln a b && mkdir d && ln a d/c", backend: backend)
+        #expect(truth.changes.entry("b")?.kind == "C")
+        #expect(truth.changes.entry("d/c")?.kind == "C")
+    }
+
     @Test("chmod only", arguments: backends)
+
     func chmodOnly(backend: String) throws {
         try check("chmod 0600 f", prepare: "echo f > f && chmod 0644 f", backend: backend)
     }

@@ -193,9 +193,10 @@ enum HandMadeJournal {
         withUnsafeBytes(of: UInt32(value.count).littleEndian, Array.init) + value
     }
 
-    static func bytes(sealPath: [UInt8], root: [UInt8]) -> [UInt8] {
+    static func bytes(sealPath: [UInt8], root: [UInt8], start: Int64 = 0) -> [UInt8] {
         var header: [UInt8] = [1, 0] + data(root) + data(Array("inotify".utf8)) + data([]) + [0, 0, 0, 0]
-        header += [UInt8](repeating: 0, count: 8) + data([]) + [0, 0, 0, 0]
+        header += withUnsafeBytes(of: start.littleEndian, Array.init) + data([]) + [0, 0, 0, 0]
+
         let exit: [UInt8] =
             [UInt8](repeating: 0, count: 8) + [0] + [0, 0, 0, 0] + [UInt8](repeating: 0, count: 16) + [0] + [
                 0, 0, 0, 0,

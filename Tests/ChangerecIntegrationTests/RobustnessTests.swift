@@ -158,7 +158,64 @@ struct RobustnessTests {
         )
     }
 
+    @Test("a fifo given as a journal is refused at once, not waited on")
+    func fifoJournal() throws {
+        let tree = try TemporaryTree()
+        let fifo = tree.base + "/pipe.journal"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let result = try Run.changerec(["changes", fifo])
+        #expect(result.status == 1)
+        #expect(result.stderr == "changerec: journal '\(fifo)' is not a regular file\n")
+    }
+
+    @Test("a journal followed by zeros (a crash after the file grew) reads as incomplete, not damaged")
+    func zeroFilledTail() throws {
+        let tree = try TemporaryTree()
+        let journal = tree.base + "/z.journal"
+        _ = try Run.changerec([
+            "--quiet", "--root", tree.root, "--journal", journal, "--", "/bin/sh", "-c", "echo x > f",
+        ])
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: journal))
+        // Keep the header and the first events, then zeros where the rest would have been.
+        let cut = bytes.count / 2
+        bytes.replaceSubrange(cut..<bytes.count, with: Data(count: 4096))
+        try bytes.write(to: URL(fileURLWithPath: journal))
+        let shown = try Run.changerec(["show", journal])
+        #expect(shown.status == 1)
+        #expect(shown.stdout.contains("end      INCOMPLETE"))
+        #expect(!shown.stderr.contains("damaged"))
+    }
+
+    @Test("a header with an extreme start time is printed, not trapped on")
+    func extremeStartTime() throws {
+        let tree = try TemporaryTree()
+        let journal = tree.base + "/old.journal"
+        try Data(HandMadeJournal.bytes(sealPath: Array("x".utf8), root: Array(tree.root.utf8), start: Int64.min))
+            .write(to: URL(fileURLWithPath: journal))
+        let text = try Run.changerec(["show", journal])
+        #expect(text.status == 0)
+        #expect(text.stdout.contains("started  "))
+        #expect(try Run.changerec(["show", "--json", journal]).status == 0)
+    }
+
+    @Test("a directory moved out of ROOT stops being recorded at once (inotify)")
+    func movedOutDirectoryForgotten() throws {
+        let tree = try TemporaryTree()
+        try tree.prepare("mkdir d && echo 1 > d/x")
+        let journal = tree.base + "/j.journal"
+        let result = try Run.changerec(
+            [
+                "--quiet", "--backend", "inotify", "--root", tree.root, "--journal", journal, "--", "/bin/sh", "-c",
+                "mv d '\(tree.outside)/d' && echo 2 > '\(tree.outside)/d/y' && mkdir d",
+            ], directory: tree.root)
+        try #require(result.status == 0)
+        let shown = try Run.changerec(["show", journal]).stdout
+        #expect(!shown.contains("   /d/y"), "a change outside ROOT was recorded under a ROOT path")
+        #expect(shown.contains("move-out /d"))
+    }
+
     @Test("a file that is not a journal is refused in one line")
+
     func notAJournal() throws {
         let tree = try TemporaryTree()
         try tree.prepare("echo hello > notes.txt")

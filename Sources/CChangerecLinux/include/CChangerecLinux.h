@@ -128,6 +128,7 @@ static inline int cchangerec_inotify_record_at(const uint8_t *buffer, size_t ava
 /// whose d_name is a fixed array Swift imports as a tuple.
 static inline const char *cchangerec_dirent_name(const struct dirent *entry) { return entry->d_name; }
 static inline unsigned char cchangerec_dirent_type(const struct dirent *entry) { return entry->d_type; }
+static inline uint64_t cchangerec_dirent_inode(const struct dirent *entry) { return entry->d_ino; }
 
 /// posix_spawn's attribute setters take an opaque struct; flags are plain ints but the sigset is not.
 static inline int cchangerec_spawnattr_reset_signals(posix_spawnattr_t *attr, const int *signals, int count) {

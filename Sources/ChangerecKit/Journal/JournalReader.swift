@@ -34,7 +34,8 @@ public final class JournalReader {
         self.path = path
         let shown = printable(path)
         do {
-            descriptor = try FileSystem.open(path, flags: O_RDONLY)
+            // O_NONBLOCK: a fifo given as a journal must not block the open; it is refused below.
+            descriptor = try FileSystem.open(path, flags: O_RDONLY | O_NONBLOCK)
         } catch .noSuchFileOrDirectory {
             throw ChangerecError(
                 .journalNotFound, "journal '\(shown)' does not exist; pass the path of a journal written by changerec")
@@ -79,10 +80,14 @@ public final class JournalReader {
             return end(.incomplete(offset: offset, reason: "ends inside a frame header"))
         }
         let head = try bytes(at: offset, count: JournalFormat.frameHeaderSize)
+        // A crash can leave the file longer than what was written, the rest zeros: that is a torn tail.
+        if head.allSatisfy({ $0 == 0 }), try restIsZero(from: offset) {
+            return end(.incomplete(offset: offset, reason: "zero-filled tail"))
+        }
         let length = Int64(head[0]) | Int64(head[1]) << 8 | Int64(head[2]) << 16 | Int64(head[3]) << 24
         let frameSize = Int64(JournalFormat.frameHeaderSize) + length + Int64(JournalFormat.frameTrailerSize)
         if length > Int64(JournalFormat.maximumPayload) {
-            if try restIsZero() { return end(.incomplete(offset: offset, reason: "zero-filled tail")) }
+            if try restIsZero(from: offset) { return end(.incomplete(offset: offset, reason: "zero-filled tail")) }
             throw damaged("frame length \(length) above the maximum")
         }
         if frameSize > remaining {
@@ -96,6 +101,10 @@ public final class JournalReader {
         if crc != stored {
             if frameSize == remaining {
                 return end(.incomplete(offset: offset, reason: "final frame torn (bad checksum)"))
+            }
+            // Written only in part, the rest of the file zeros: a crash, not damage.
+            if try restIsZero(from: offset + frameSize) {
+                return end(.incomplete(offset: offset, reason: "torn frame followed by zeros"))
             }
             throw damaged("bad checksum")
         }
@@ -148,8 +157,8 @@ public final class JournalReader {
         ChangerecError(.journalDamaged, message(at: offset, reason))
     }
 
-    private func restIsZero() throws(ChangerecError) -> Bool {
-        var position = offset
+    private func restIsZero(from start: Int64) throws(ChangerecError) -> Bool {
+        var position = start
         while position < size {
             let count = Int(min(Int64(1 << 20), size - position))
             if try bytes(at: position, count: count).contains(where: { $0 != 0 }) { return false }

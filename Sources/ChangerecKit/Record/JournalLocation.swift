@@ -12,7 +12,8 @@ public enum JournalLocation {
         if let explicit {
             let path = try canonicalNewFile(explicit)
             do {
-                let fd = try FileSystem.open(path, flags: O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644)
+                // O_NOFOLLOW: a symbolic link at the journal's name is not written through.
+                let fd = try FileSystem.open(path, flags: O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, mode: 0o644)
                 return (fd, path)
             } catch {
                 throw ChangerecError.system("create journal", path: printable(explicit), error)
@@ -33,7 +34,9 @@ public enum JournalLocation {
             FileSystem.close(fd)
             for entry in entries {
                 let name = printable(entry.name)
-                guard name.hasSuffix(".journal"), let number = Int(name.dropLast(".journal".count)) else { continue }
+                guard name.hasSuffix(".journal"), let number = Int(name.dropLast(".journal".count)),
+                    number >= 0, number < 1_000_000_000
+                else { continue }
                 next = max(next, number + 1)
             }
         }

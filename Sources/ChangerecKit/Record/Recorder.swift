@@ -95,59 +95,78 @@ public struct Recorder {
 
         var termination: Termination?
         var childrenRemain = true
-        while termination == nil || (request.waitForDescendants && childrenRemain) {
-            let readQueue = !(request.stallReaderUntilExit && termination == nil)
-            var descriptors = [signals.descriptor]
-            if readQueue { descriptors.append(backend.descriptor) }
-            let trackerIndex = descriptors.count
-            if let fd = tracker?.descriptor { descriptors.append(fd) }
-            let ready: [Bool]
-            do {
-                ready = try Poll.waitReadable(descriptors)
-            } catch {
-                throw ChangerecError.system("poll", error)
-            }
-            if ready[0] {
-                let deliveries: [SignalDescriptor.Delivery]
-                do { deliveries = try signals.readAvailable() } catch {
-                    throw ChangerecError.system("read signals", error)
+        do throws(ChangerecError) {
+            while termination == nil || (request.waitForDescendants && childrenRemain) {
+                let readQueue = !(request.stallReaderUntilExit && termination == nil)
+                var descriptors = [signals.descriptor]
+                if readQueue { descriptors.append(backend.descriptor) }
+                let trackerIndex = descriptors.count
+                if let fd = tracker?.descriptor { descriptors.append(fd) }
+                let ready: [Bool]
+                do {
+                    ready = try Poll.waitReadable(descriptors)
+                } catch {
+                    throw ChangerecError.system("poll", error)
                 }
-                for delivery in deliveries {
-                    if delivery.signal == SIGCHLD {
-                        while true {
-                            let reaped: (pid: pid_t, termination: Termination)?
-                            do { reaped = try ChildProcess.reapIfEnded() } catch {
-                                childrenRemain = false
-                                break
-                            }
-                            guard let reaped else { break }
-                            if reaped.pid == child { termination = reaped.termination }
-                        }
-                    } else if delivery.code != SI_KERNEL {
-                        // SI_KERNEL marks a terminal's signal, which the command's process group got too.
-                        if termination == nil {
-                            ChildProcess.send(delivery.signal, to: child)
-                        } else {
-                            // Waiting for descendants: the command is reaped and its pid may be reused.
-                            for straggler in Descendants.running(below: ChildProcess.currentID) {
-                                ChildProcess.send(delivery.signal, to: straggler.pid)
-                            }
-                        }
+                if ready[0] {
+                    let deliveries: [SignalDescriptor.Delivery]
+                    do { deliveries = try signals.readAvailable() } catch {
+                        throw ChangerecError.system("read signals", error)
                     }
+                    for delivery in deliveries {
+                        if delivery.signal == SIGCHLD {
+                            while true {
+                                let reaped: (pid: pid_t, termination: Termination)?
+                                do { reaped = try ChildProcess.reapIfEnded() } catch {
+                                    childrenRemain = false
+                                    break
+                                }
+                                guard let reaped else { break }
+                                if reaped.pid == child { termination = reaped.termination }
+                            }
+                        } else if delivery.code != SI_KERNEL {
+                            // SI_KERNEL marks a terminal's signal, which the command's process group got too.
+                            if termination == nil {
+                                ChildProcess.send(delivery.signal, to: child)
+                            } else {
+                                // Waiting for descendants: the command is reaped and its pid may be reused.
+                                for straggler in Descendants.running(below: ChildProcess.currentID) {
+                                    ChildProcess.send(delivery.signal, to: straggler.pid)
+                                }
+                            }
+                        }
 
+                    }
+                }
+                if readQueue && ready[1] {
+                    log.take(try backend.readBatch() ?? [])
+                    try writer.flush()
+                }
+                if ready.count > trackerIndex && ready[trackerIndex] {
+                    log.drainProcesses()
                 }
             }
-            if readQueue && ready[1] {
-                log.take(try backend.readBatch() ?? [])
-                try writer.flush()
+        } catch {
+            // Recording failed (a full disk, say) while the command runs: it is not abandoned. changerec
+            // waits for it — signals still reach it through the process group — and then reports.
+            while termination == nil, let reaped = try? ChildProcess.reapAny() {
+                if reaped.pid == child { termination = reaped.termination }
             }
-            if ready.count > trackerIndex && ready[trackerIndex] {
-                log.drainProcesses()
-            }
+            let status = termination.map { " (it exited with status \($0.shellStatus))" } ?? ""
+            throw ChangerecError(
+                error.code,
+                "\(error.message); the command ran to its end\(status) but journal '\(printable(journalPath))' is incomplete",
+                errno: error.errno)
         }
         let endClock = Host.monotonicNanoseconds()
         let stragglers = request.waitForDescendants ? [] : Descendants.running(below: ChildProcess.currentID)
         log.take(try backend.finish())
+        let sealer = SealBuilder(root: rootFD, baseline: baseline, exclusions: exclusions)
+        // The other names of a hard-linked file changed with it, unreported: say they were touched.
+        log.take(
+            sealer.hardLinkSiblings(of: log.table.paths).map {
+                .event(JournalEvent(.touch, $0, isSynthesized: true))
+            })
 
         // Invariant: the loop above runs until `termination` is set.
         let ended = termination ?? .exited(0)
@@ -156,7 +175,6 @@ public struct Recorder {
             writtenEvents: writer.eventCount, overflowed: backend.overflowed, waited: request.waitForDescendants,
             stragglers: stragglers)
         writer.append(.exit(exit))
-        let sealer = SealBuilder(root: rootFD, baseline: baseline, exclusions: exclusions)
         let paths = sealer.paths(named: log.table.paths, wholeDirectories: log.table.wholeDirectories)
         try sealer.seal(paths) { (entry) throws(ChangerecError) in
             writer.append(.seal(entry))

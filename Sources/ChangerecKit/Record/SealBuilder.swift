@@ -25,6 +25,34 @@ struct SealBuilder {
         return all.filter { !exclusions.contains($0) }.sorted(by: RelativePath.treeOrder)
     }
 
+    /// Other names, from the baseline, of the regular files among `named` that have more than one link.
+    /// A write or chmod through one name changes them all, but the kernel reports only the name used.
+    func hardLinkSiblings(of named: Set<RelativePath>) -> [RelativePath] {
+        var identities: Set<Identity> = []
+        for path in named {
+            guard let status = status(of: path), status.type == .regular, status.linkCount > 1 else { continue }
+            identities.insert(Identity(device: status.device, inode: status.inode))
+        }
+        let candidates = baseline.paths(withInodes: Set(identities.map(\.inode)))
+        return candidates.filter { path in
+            guard !named.contains(path), !exclusions.contains(path), let status = status(of: path) else { return false }
+            return identities.contains(Identity(device: status.device, inode: status.inode))
+        }.sorted(by: RelativePath.treeOrder)
+    }
+
+    private struct Identity: Hashable {
+        var device: UInt64
+        var inode: UInt64
+    }
+
+    private func status(of path: RelativePath) -> FileStatus? {
+        guard !path.isRoot, let parent = path.parent,
+            let fd = try? FileSystem.openBeneath(parent.bytes, in: root, flags: O_RDONLY | O_DIRECTORY)
+        else { return nil }
+        defer { FileSystem.close(fd) }
+        return try? FileSystem.status(of: path.name, in: fd)
+    }
+
     /// Seal entries for `paths`, handed on one at a time so memory holds one entry, not all of them.
     func seal(_ paths: [RelativePath], _ emit: (SealEntry) throws(ChangerecError) -> Void) throws(ChangerecError) {
         var parent: (path: RelativePath, fd: FileDescriptor?)?

@@ -227,7 +227,9 @@ public final class FanotifyBackend: WatchBackend {
         switch (source, target) {
         case (let from?, let to?):
             event = JournalEvent(.rename, from, to: to, isDirectory: isDirectory)
-            if isDirectory { rebase(from: from, to: to) }
+            // RENAME_EXCHANGE comes as two records; the first already swapped both directories' maps,
+            // which the second finds its object already at its destination.
+            if isDirectory && !(object.map { pathOfHandle[$0] == to } ?? false) { rebase(from: from, to: to) }
             created.insert(to)
         case (let from?, nil):
             event = JournalEvent(.moveOut, from, isDirectory: isDirectory)
@@ -315,16 +317,24 @@ public final class FanotifyBackend: WatchBackend {
         }
     }
 
+    /// Moves the map below `old` to below `new`, and what was below `new` to below `old`: for an exchange
+    /// that is exactly what happened, and for a rename over an empty directory the swapped-out handle
+    /// names a directory that no longer exists, which no event will ever carry again.
     private func rebase(from old: RelativePath, to new: RelativePath) {
-        for (handle, mapped) in pathOfHandle where mapped.isWithin(new) && !mapped.isWithin(old) {
-            pathOfHandle[handle] = nil
-            handleOfPath[mapped] = nil
+        var moved: [(FileHandleKey, RelativePath)] = []
+        for (handle, mapped) in pathOfHandle {
+            if mapped.isWithin(old) {
+                moved.append((handle, mapped.rebased(from: old, to: new)))
+            } else if mapped.isWithin(new) {
+                moved.append((handle, mapped.rebased(from: new, to: old)))
+            }
         }
-        for (handle, mapped) in pathOfHandle where mapped.isWithin(old) {
-            let moved = mapped.rebased(from: old, to: new)
-            handleOfPath[mapped] = nil
-            pathOfHandle[handle] = moved
-            handleOfPath[moved] = handle
+        for (handle, _) in moved {
+            if let mapped = pathOfHandle[handle], handleOfPath[mapped] == handle { handleOfPath[mapped] = nil }
+        }
+        for (handle, path) in moved {
+            pathOfHandle[handle] = path
+            handleOfPath[path] = handle
         }
     }
 

@@ -107,6 +107,10 @@ public final class InotifyBackend: WatchBackend {
             }
             return
         }
+        // Settle a move first: if its directory left ROOT, its watch must be gone before this record's
+        // directory is looked up, or a change made outside ROOT would be recorded under a ROOT path.
+        let completesMove = mask & Inotify.Mask.movedTo != 0 && pendingMove?.cookie == record.cookie
+        if !completesMove { settlePendingMove(into: &outputs) }
         // A watch dropped when its directory left ROOT may still deliver what was queued: ignore it.
         guard let directory = pathOfWatch[record.watch] else { return }
         let isDirectory = mask & Inotify.Mask.isDirectory != 0
@@ -124,8 +128,6 @@ public final class InotifyBackend: WatchBackend {
             return
         }
         guard let path = directory.appending(record.name) else { return }
-        let completesMove = mask & Inotify.Mask.movedTo != 0 && pendingMove?.cookie == record.cookie
-        if !completesMove { settlePendingMove(into: &outputs) }
 
         if exclusions.contains(path) {
             // Moving something into changerec's own directory takes it out of the recorded tree.
@@ -143,6 +145,10 @@ public final class InotifyBackend: WatchBackend {
         if mask & Inotify.Mask.delete != 0 {
             outputs.append(.event(JournalEvent(.delete, path, isDirectory: isDirectory)))
             unwatched = unwatched.filter { !$0.isWithin(path) }
+            // The kernel drops the watch (IN_IGNORED) only once nothing holds the directory any more (a
+            // process's working directory keeps it): forget its path now, so a directory made at the
+            // same name is watched and scanned.
+            if isDirectory { forgetWatches(below: path) }
         }
         if mask & (Inotify.Mask.modify | Inotify.Mask.closeWrite) != 0 {
             outputs.append(.event(JournalEvent(.modify, path, isDirectory: isDirectory)))
@@ -183,6 +189,13 @@ public final class InotifyBackend: WatchBackend {
             }
         }
         unwatched = unwatched.filter { !$0.isWithin(move.path) }
+    }
+
+    private func forgetWatches(below path: RelativePath) {
+        for (watch, mapped) in pathOfWatch where mapped.isWithin(path) {
+            pathOfWatch[watch] = nil
+            if watchOfPath[mapped] == watch { watchOfPath[mapped] = nil }
+        }
     }
 
     private func rebaseWatches(from old: RelativePath, to new: RelativePath) {

@@ -61,7 +61,7 @@ struct TreeWalker {
                 let isDirectory = entry.type == .directory
                 switch mode {
                 case .baseline:
-                    baseline.record(child, entry.type)
+                    baseline.record(child, entry.type, inode: entry.inode)
                 case .synthesizeCreates:
                     let target =
                         entry.type == .symlink ? try? FileSystem.symlinkTarget(of: entry.name, in: directory) : nil
