@@ -85,6 +85,8 @@ public struct OCILayout {
             var rootfs = config["rootfs"] as? [String: Any] ?? ["type": "layers"]
             rootfs["diff_ids"] = (rootfs["diff_ids"] as? [String] ?? []) + [layer.diffID]
             config["rootfs"] = rootfs
+            config["created"] = created
+
             config["history"] =
                 (config["history"] as? [[String: Any]] ?? []) + [
                     ["created": created, "created_by": createdBy, "comment": "recorded by changerec"]
