@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChangerecSystem
 
 @main
 struct Changerec: ParsableCommand {
@@ -11,7 +12,21 @@ struct Changerec: ParsableCommand {
             'changes' prints what the step changed.
             """,
         version: "0.1.0",
-        subcommands: [Record.self, Show.self, Changes.self, Layer.self],
+        subcommands: [Record.self, Show.self, Changes.self, Diff.self, Layer.self],
         defaultSubcommand: Record.self
     )
+
+    /// As ArgumentParser's, except that `diff` reports a usage error with status 2, as diff(1) does.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if CommandLine.arguments.dropFirst().first == "diff", !(error is ExitCode) {
+                StandardStreams.writeError(fullMessage(for: error) + "\n")
+                exit(withError: ExitCode(2))
+            }
+            exit(withError: error)
+        }
+    }
 }

@@ -9,6 +9,8 @@ public struct ChangeSet: Sendable {
     /// In tree order; entries covered by an ancestor (inside a deleted directory or a directory that
     /// arrived whole) are left out.
     public var changes: [Change]
+    /// Every change, covered ones included, in tree order.
+    public var allChanges: [Change]
     /// The processes that made changes, by pid, with their names and whether they belong to the step.
     public var processes: [Int32: JournalProcess]
     /// The final state of every path the journal names (empty without a seal).
@@ -33,6 +35,7 @@ public struct ChangeSet: Sendable {
         while let record = try reader.next() { fold.add(record) }
         // Invariant: `next()` returned nil, so the reader has set its ending.
         let ending = reader.ending ?? .incomplete(offset: 0, reason: "unknown")
+        let all = fold.allChanges()
         guard let header = fold.header else {
             throw ChangerecError(
                 .journalIncomplete,
@@ -40,7 +43,8 @@ public struct ChangeSet: Sendable {
             )
         }
         return ChangeSet(
-            journalPath: journal, header: header, exit: fold.exit, notes: fold.notes, changes: fold.changes(),
+            journalPath: journal, header: header, exit: fold.exit, notes: fold.notes,
+            changes: Fold.hidingCovered(all), allChanges: all,
             processes: fold.processes, seal: fold.sealEntries,
 
             eventCount: fold.eventCount, ending: ending)

@@ -103,8 +103,13 @@ public struct Fold {
 
     /// The change set, from the seal when the journal has one, else from the events alone.
     public func changes() -> [Change] {
-        let direct = sealed ? fromSeal() : fromEvents()
-        return Self.hidingCovered(direct)
+        Self.hidingCovered(allChanges())
+    }
+
+    /// Every change, including those an ancestor entry covers (inside a deleted directory or a directory
+    /// that arrived whole): what `diff` compares.
+    public func allChanges() -> [Change] {
+        sealed ? fromSeal() : fromEvents()
     }
 
     /// Whether the change set was decided by a seal.
