@@ -173,7 +173,24 @@ struct GroundTruthTests {
             "python3 -c 'import os; os.setxattr(\"f\", \"user.k\", b\"v\")'", prepare: "echo f > f", backend: backend)
     }
 
+    @Test("security.capability set on a file (as setcap does)", .requiresRoot, .requiresPython, arguments: backends)
+    func fileCapability(backend: String) throws {
+        // struct vfs_cap_data, revision 2, effective, permitted = CAP_NET_BIND_SERVICE.
+        let (truth, _) = try check(
+            "python3 -c 'import os, struct; os.setxattr(\"tool\", \"security.capability\", struct.pack(\"<5I\", 0x02000001, 1 << 10, 0, 0, 0))'",
+            prepare: "echo tool > tool && chmod 755 tool", backend: backend)
+        #expect(truth.changes.entry("tool")?.kind == "C")
+    }
+
+    @Test("device nodes created", .requiresRoot, arguments: backends)
+    func deviceNodes(backend: String) throws {
+        let (truth, _) = try check("mknod null c 1 3 && mknod loop b 7 200", backend: backend)
+        #expect(truth.changes.entry("null")?.type == "char")
+        #expect(truth.changes.entry("loop")?.type == "block")
+    }
+
     @Test("utime only", arguments: backends)
+
     func utimeOnly(backend: String) throws {
         try check("touch -d '2001-01-01 00:00:00' f", prepare: "echo f > f", backend: backend)
     }
