@@ -104,6 +104,12 @@ public enum FileSystem {
         }
     }
 
+    /// Writes all of `bytes`. The corresponding C function is `write`.
+    public static func writeAll(_ descriptor: FileDescriptor, _ bytes: [UInt8]) throws(Errno) {
+        let result = bytes.withUnsafeBytes { raw in Result { () throws(Errno) in try writeAll(descriptor, raw) } }
+        try result.get()
+    }
+
     /// Forces written data to the device. The corresponding C function is `fdatasync`.
     public static func sync(_ descriptor: FileDescriptor) throws(Errno) {
         _ = try valueOrErrno("fdatasync") { fdatasync(descriptor.rawValue) }.get()

@@ -57,11 +57,8 @@ public final class JournalWriter {
     public func flush() throws(ChangerecError) {
         if let failure { throw failure }
         guard !buffer.isEmpty else { return }
-        let result = buffer.withUnsafeBytes { raw in
-            Result { () throws(Errno) in try FileSystem.writeAll(descriptor, raw) }
-        }
         do {
-            try result.get()
+            try FileSystem.writeAll(descriptor, buffer)
         } catch {
             throw ChangerecError.system("write the journal", path: printable(path), error)
         }

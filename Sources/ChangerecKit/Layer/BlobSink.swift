@@ -61,11 +61,8 @@ final class BlobSink {
 
     private func flush() throws(ChangerecError) {
         guard !buffer.isEmpty else { return }
-        let result = buffer.withUnsafeBytes { raw in
-            Result { () throws(Errno) in try FileSystem.writeAll(descriptor, raw) }
-        }
         do {
-            try result.get()
+            try FileSystem.writeAll(descriptor, buffer)
         } catch {
             throw ChangerecError.system("write", path: printable(path), error)
         }
