@@ -184,3 +184,37 @@ void cchangerec_gzip_close(cchangerec_gzip *stream) {
     deflateEnd(&stream->z);
     free(stream);
 }
+
+static char cchangerec_partial_path[PATH_MAX];
+static volatile sig_atomic_t cchangerec_partial_armed = 0;
+
+static void cchangerec_partial_handler(int signal_number) {
+    if (cchangerec_partial_armed) unlink(cchangerec_partial_path);
+    signal(signal_number, SIG_DFL);
+    raise(signal_number);
+}
+
+void cchangerec_remove_on_signal(const char *path) {
+    size_t length = strlen(path);
+    if (length >= sizeof cchangerec_partial_path) return;
+    memcpy(cchangerec_partial_path, path, length + 1);
+    cchangerec_partial_armed = 1;
+    signal(SIGINT, cchangerec_partial_handler);
+    signal(SIGTERM, cchangerec_partial_handler);
+    signal(SIGHUP, cchangerec_partial_handler);
+    // A parent may have started us with these blocked (some process libraries do): unblock them, or
+    // the handler would never run.
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
+}
+
+void cchangerec_remove_on_signal_clear(void) {
+    cchangerec_partial_armed = 0;
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
+}

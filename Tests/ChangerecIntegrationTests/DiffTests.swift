@@ -119,6 +119,29 @@ struct DiffTests {
         }
     }
 
+    @Test("a directory on one side and a file on the other: the same fields both ways")
+    func directoryAgainstFile() throws {
+        let (treeOne, one) = try record("mkdir x", run: "one")
+        defer { withExtendedLifetime(treeOne) {} }
+        let (treeTwo, two) = try record("touch x", run: "two")
+        defer { withExtendedLifetime(treeTwo) {} }
+        let forward = try Run.changerec(["diff", "--stat", one, two]).stdout
+        let backward = try Run.changerec(["diff", "--stat", two, one]).stdout
+        #expect(forward == backward)
+        #expect(!forward.contains("mtime"))
+    }
+
+    @Test("device nodes with different numbers differ", .requiresRoot)
+    func deviceNumbers() throws {
+        let (treeOne, one) = try record("mknod dev c 1 3 && touch -d @1 dev", run: "one")
+        defer { withExtendedLifetime(treeOne) {} }
+        let (treeTwo, two) = try record("mknod dev c 1 5 && touch -d @1 dev", run: "two")
+        defer { withExtendedLifetime(treeTwo) {} }
+        let result = try Run.changerec(["diff", one, two])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("~ /dev: rdev 259 -> 261"))
+    }
+
     @Test("a directory that arrived whole is one line, --expand lists what differs inside")
     func foldedDirectories() throws {
         let script =

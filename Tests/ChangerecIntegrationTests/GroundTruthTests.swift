@@ -156,6 +156,15 @@ struct GroundTruthTests {
         #expect(truth.changes.entry("d/c")?.kind == "C")
     }
 
+    @Test("a directory replaced by a file, another by a symbolic link", arguments: backends)
+    func directoryReplacedByFile(backend: String) throws {
+        let (truth, _) = try check(
+            "rm -rf d && echo file > d && rm -rf e && ln -s /etc e",
+            prepare: "mkdir -p d/sub e && echo x > d/x && echo y > d/sub/y && echo z > e/z", backend: backend)
+        #expect(truth.changes.entry("d")?.type == "file")
+        #expect(truth.changes.entry("e")?.type == "symlink")
+    }
+
     @Test("chmod only", arguments: backends)
 
     func chmodOnly(backend: String) throws {

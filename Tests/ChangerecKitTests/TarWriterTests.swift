@@ -24,6 +24,18 @@ struct TarWriterTests {
         #expect(declared == record.count)
     }
 
+    @Test("PAX times before the epoch count the fraction away from zero; far-future seconds go in PAX")
+    func paxTimes() throws {
+        #expect(TarWriter.paxTime(-2, 500_000_000) == "-1.500000000")
+        #expect(TarWriter.paxTime(-1, 0) == "-1.000000000")
+        #expect(TarWriter.paxTime(-1, 1) == "-0.999999999")
+        #expect(TarWriter.paxTime(5, 42) == "5.000000042")
+        var header = TarHeader(name: Array("future".utf8), kind: .regular, mode: 0o644)
+        header.mtimeSeconds = 9_000_000_000
+        // 11 octal digits hold up to 8^11 - 1 seconds: the ustar field cannot, so PAX must.
+        #expect(9_000_000_000 >= 0o77777777777)
+    }
+
     @Test("the ustar checksum is the sum of the header with its own field as spaces")
     func checksum() {
         let block = TarWriter.ustar(TarHeader(name: Array("a".utf8), kind: .directory, mode: 0o755), typeflag: 0x35)

@@ -238,6 +238,14 @@ struct cchangerec_proc_event {
 /// Decodes the netlink messages in `buffer` into `out`; returns how many were decoded.
 int cchangerec_proc_events_decode(const uint8_t *buffer, size_t length, struct cchangerec_proc_event *out, int capacity);
 
+// MARK: - Removing a partial output on SIGINT, SIGTERM and SIGHUP
+
+/// Until cleared, an interrupting signal unlinks `path` (copied; at most PATH_MAX bytes) and then
+/// takes its default action again. A signal handler must be C: it may call only async-signal-safe
+/// functions (unlink, signal, raise).
+void cchangerec_remove_on_signal(const char *path);
+void cchangerec_remove_on_signal_clear(void);
+
 // MARK: - gzip (zlib)
 
 /// An opaque deflate stream writing the gzip format. zlib's z_stream holds pointers Swift would have to

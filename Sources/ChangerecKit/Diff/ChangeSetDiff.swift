@@ -108,7 +108,11 @@ public enum ChangeSetDiff {
             b.after.map { "0" + String($0.permissions, radix: 8) } ?? "-")
         add("owner", a.after.map { "\($0.uid):\($0.gid)" } ?? "-", b.after.map { "\($0.uid):\($0.gid)" } ?? "-")
         add("xattrs", digest(a.after?.xattrDigest, none: "none"), digest(b.after?.xattrDigest, none: "none"))
-        if !options.ignoreMtime && a.type != .directory {
+        if [a.type, b.type].contains(where: { $0 == .characterDevice || $0 == .blockDevice }) {
+            add("rdev", a.after.map { String($0.rdev) } ?? "-", b.after.map { String($0.rdev) } ?? "-")
+        }
+        // A directory's mtime moves with its entries, which are compared one by one.
+        if !options.ignoreMtime && a.type != .directory && b.type != .directory {
             add("mtime", mtime(a.after), mtime(b.after))
         }
         add("renamed_from", a.renamedFrom?.description ?? "-", b.renamedFrom?.description ?? "-")
@@ -119,10 +123,11 @@ public enum ChangeSetDiff {
         return fields
     }
 
+    /// The whole digest in hex, so equal renderings mean equal digests; shortened for display elsewhere.
     private static func digest(_ bytes: [UInt8]?, none: String = "-") -> String {
         guard let bytes else { return none }
         let digits = Array("0123456789abcdef")
-        return String(bytes.prefix(8).flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0xF)]] })
+        return String(bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0xF)]] })
     }
 
     private static func mtime(_ state: FinalState?) -> String {

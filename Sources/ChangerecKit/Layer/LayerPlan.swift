@@ -35,7 +35,10 @@ public struct LayerPlan: Sendable {
                 for entry in changeSet.seal {
                     if firstBefore[entry.path] == nil { firstBefore[entry.path] = .some(entry.before) }
                     last[entry.path] = (step, entry.after, entry.after != nil)
-                    if entry.after == nil { removedAt[entry.path] = step }
+                    // Gone, or no longer a directory: whatever it held before this step is gone with it.
+                    if entry.after == nil || (entry.before == .directory && entry.after?.type != .directory) {
+                        removedAt[entry.path] = step
+                    }
                 }
             } else {
                 // A journal without a seal (accepted with --force): kinds from its events, state from ROOT.
@@ -56,24 +59,27 @@ public struct LayerPlan: Sendable {
             }
         }
 
-        // Decide each path's fate.
+        // Decide each path's fate, in tree order (never in a dictionary's order: the bytes must not
+        // depend on it): objects and opaque markers first, then whiteouts, which they may make redundant.
         let tree = Tree()
-        for (path, final) in last {
-            guard !path.isRoot else { continue }
+        var whiteouts: [RelativePath] = []
+        for path in last.keys.filter({ !$0.isRoot }).sorted(by: RelativePath.treeOrder) {
+            guard let final = last[path] else { continue }
             let overtaken = path.ancestors.contains { ancestor in (removedAt[ancestor] ?? -1) > final.step }
-            let exists = final.exists && !overtaken
             let before = firstBefore[path] ?? nil
-            if exists {
+            if final.exists && !overtaken {
                 tree.add(path, .object(path, expected: final.after))
-                if let before, before == .directory, opaque.contains(path),
-                    final.after?.type ?? .directory == .directory
-                {
+                // A directory that some step removed, replaced or emptied by a rename and that exists at
+                // the end: nothing of the lower one survives but what the layer holds.
+                let isDirectory = final.after.map { $0.type == .directory } ?? (before == .directory)
+                if before == .directory, isDirectory, opaque.contains(path) || removedAt[path] != nil {
                     tree.markOpaque(path)
                 }
             } else if before != nil {
-                tree.addWhiteout(path)
+                whiteouts.append(path)
             }
         }
+        for path in whiteouts { tree.addWhiteout(path) }
         items = tree.ordered()
     }
 
@@ -84,6 +90,12 @@ public struct LayerPlan: Sendable {
             var opaque = false
             var children: [[UInt8]: Node] = [:]
             var whiteouts: Set<[UInt8]> = []
+
+            /// An object known to be something other than a directory: nothing can lie below it.
+            var isNonDirectory: Bool {
+                if case .object(_, let expected?) = item { return expected.type != .directory }
+                return false
+            }
         }
 
         let root = Node()
@@ -116,14 +128,15 @@ public struct LayerPlan: Sendable {
             node(for: path).opaque = true
         }
 
-        /// A whiteout, unless a whiteout or an opaque directory above it already hides the lower path.
+        /// A whiteout, unless something above it already hides the lower path: a whiteout, an opaque
+        /// directory, or a file or symlink that replaced a directory.
         func addWhiteout(_ path: RelativePath) {
             guard let parent = path.parent else { return }
             var current = root
             for component in parent.bytes.split(separator: 0x2F) {
                 if current.whiteouts.contains(Array(component)) { return }
                 guard let next = current.children[Array(component)] else { break }
-                if next.opaque { return }
+                if next.opaque || next.isNonDirectory { return }
                 current = next
             }
             let holder = parent.isRoot ? root : node(for: parent)
@@ -136,6 +149,7 @@ public struct LayerPlan: Sendable {
             var result: [Item] = []
             func visit(_ node: Node, path: RelativePath) {
                 if let item = node.item { result.append(item) }
+                if node.isNonDirectory { return }
                 if node.opaque { result.append(.opaqueMarker(path)) }
                 for name in node.whiteouts.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
                     if let child = path.appending(name) { result.append(.whiteout(child)) }

@@ -202,6 +202,7 @@ public struct LayerWriter {
             if got == 0 {
                 state.addDrift(path, "shrank while read")
                 try state.tar.sink.write([UInt8](repeating: 0, count: Int(remaining)))
+                try state.tar.pad(status.size)
                 return nil
             }
             let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<got])
@@ -228,6 +229,9 @@ public struct LayerWriter {
             reasons.append("mtime")
         }
         if status.type == .symlink && target != expected.symlinkTarget { reasons.append("symlink target") }
+        if (status.type == .characterDevice || status.type == .blockDevice) && status.rdev != expected.rdev {
+            reasons.append("device number")
+        }
         let digest = attributes.isEmpty ? nil : ContentDigest.ofXattrList(attributes)
         if digest != expected.xattrDigest { reasons.append("xattrs") }
         if !reasons.isEmpty { state.addDrift(path, reasons.joined(separator: ", ")) }

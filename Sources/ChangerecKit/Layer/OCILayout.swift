@@ -15,7 +15,6 @@ public struct OCILayout {
         directory = URL(fileURLWithPath: path)
         let manager = FileManager.default
         do {
-            try manager.createDirectory(at: blobs, withIntermediateDirectories: true)
             let marker = directory.appendingPathComponent("oci-layout")
             if manager.fileExists(atPath: marker.path) {
                 let data = try Data(contentsOf: marker)
@@ -25,8 +24,11 @@ public struct OCILayout {
                     throw ChangerecError(.usage, "'\(path)' is not an OCI image layout (bad oci-layout file)")
                 }
             } else {
+                try manager.createDirectory(at: directory, withIntermediateDirectories: true)
                 try Self.writeAtomically(Data(#"{"imageLayoutVersion":"1.0.0"}"#.utf8), to: marker)
             }
+            // Only once the directory is known to be a layout (or made one) does it get a blob directory.
+            try manager.createDirectory(at: blobs, withIntermediateDirectories: true)
             let index = directory.appendingPathComponent("index.json")
             if !manager.fileExists(atPath: index.path) {
                 try Self.writeAtomically(

@@ -47,10 +47,8 @@ struct TarWriter {
         if header.size >= 0o77777777777 { records.append(("size", Array(String(header.size).utf8))) }
         if header.uid > 0o7777777 { records.append(("uid", Array(String(header.uid).utf8))) }
         if header.gid > 0o7777777 { records.append(("gid", Array(String(header.gid).utf8))) }
-        if header.mtimeNanoseconds != 0 || header.mtimeSeconds < 0 {
-            let nanos = String(header.mtimeNanoseconds)
-            let fraction = String(repeating: "0", count: 9 - nanos.count) + nanos
-            records.append(("mtime", Array("\(header.mtimeSeconds).\(fraction)".utf8)))
+        if header.mtimeNanoseconds != 0 || header.mtimeSeconds < 0 || header.mtimeSeconds >= 0o77777777777 {
+            records.append(("mtime", Array(Self.paxTime(header.mtimeSeconds, header.mtimeNanoseconds).utf8)))
         }
         for attribute in header.xattrs {
             records.append(("SCHILY.xattr." + String(decoding: attribute.name, as: UTF8.self), attribute.value))
@@ -64,6 +62,24 @@ struct TarWriter {
             try pad(UInt64(body.count))
         }
         try sink.write(Self.ustar(header, typeflag: header.kind.rawValue))
+    }
+
+    /// `SECONDS.NNNNNNNNN` for the instant `seconds + nanoseconds / 10^9`: before the epoch the fraction
+    /// counts away from zero (-1.5 s is seconds -2, nanoseconds 500000000, written `-1.500000000`).
+    static func paxTime(_ seconds: Int64, _ nanoseconds: UInt32) -> String {
+        var whole = seconds
+        var fraction = Int64(nanoseconds)
+        var sign = ""
+        if seconds < 0 {
+            sign = "-"
+            if fraction > 0 {
+                whole += 1
+                fraction = 1_000_000_000 - fraction
+            }
+            whole = -whole
+        }
+        let digits = String(fraction)
+        return sign + String(whole) + "." + String(repeating: "0", count: 9 - digits.count) + digits
     }
 
     /// ASCII, or bytes that are not UTF-8 at all (which PAX could not say better).

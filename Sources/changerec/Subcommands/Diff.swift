@@ -100,7 +100,11 @@ extension PathDifference {
         case .onlyOld: return "- " + (old?.textLine ?? path.description)
         case .onlyNew: return "+ " + (new?.textLine ?? path.description)
         case .differ:
-            var parts = fields.map { "\($0.name) \($0.old) -> \($0.new)" }
+            // Digests are shown by their first 16 hex digits; JSON carries them whole.
+            let short: (PathDifference.Field, String) -> String = { field, value in
+                ["content", "xattrs"].contains(field.name) ? String(value.prefix(16)) : value
+            }
+            var parts = fields.map { "\($0.name) \(short($0, $0.old)) -> \(short($0, $0.new))" }
             if inside > 0 { parts.append("\(inside) path(s) inside differ (--expand lists them)") }
             return "~ \(path): " + parts.joined(separator: ", ")
         }

@@ -54,6 +54,11 @@ struct Layer: ParsableCommand {
         guard compress == "gzip" || compress == "none" else {
             throw ValidationError("unknown compression '\(compress)'; use gzip or none")
         }
+        // The image spec's ref.name: letters, digits and a few separators.
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-:/@+")
+        guard !tag.isEmpty, tag.allSatisfy({ allowed.contains($0) }) else {
+            throw ValidationError("tag '\(tag)' is not a valid image reference name (letters, digits and ._-:/@+)")
+        }
         guard output != nil || ociLayout != nil else {
             throw ValidationError("say where the layer goes: -o FILE, --oci-layout DIR, or both")
         }
@@ -107,6 +112,8 @@ struct Layer: ParsableCommand {
             throw fail(error)
         }
         let temporary = output.map { Self.temporaryPath(beside: $0) } ?? layout?.temporaryBlobPath() ?? ""
+        PartialOutput.removeOnSignal(temporary)
+        defer { PartialOutput.clear() }
         let result: LayerResult
         do throws(ChangerecError) {
             result = try write(plan, root: rootFD, rootPath: rootPath, to: temporary, options: options)
@@ -116,9 +123,15 @@ struct Layer: ParsableCommand {
         }
         if options.progress != nil && result.uncompressedSize >= 64 << 20 { StandardStreams.writeError("\n") }
         do {
+            // -o first: the layout is updated only once the layer is in place where it was asked for.
+            if let output {
+                if rename(temporary, output) != 0 {
+                    throw ChangerecError(.system, "cannot move the layer to '\(output)': \(Errno(rawValue: errno))")
+                }
+            }
             if let layout {
                 let blob = output == nil ? temporary : layout.temporaryBlobPath()
-                if output != nil { try FileManager.default.copyItem(atPath: temporary, toPath: blob) }
+                if let output { try FileManager.default.copyItem(atPath: output, toPath: blob) }
                 let last = changeSets[changeSets.count - 1].header
                 _ = try layout.addLayer(
                     temporaryPath: blob, layer: result, tag: tag,
@@ -127,11 +140,6 @@ struct Layer: ParsableCommand {
                         $0.header.argv.map { String(decoding: $0, as: UTF8.self) }.joined(separator: " ")
                     }
                     .joined(separator: " && "))
-            }
-            if let output {
-                if rename(temporary, output) != 0 {
-                    throw ChangerecError(.system, "cannot move the layer to '\(output)': \(Errno(rawValue: errno))")
-                }
             }
         } catch let error as ChangerecError {
             unlink(temporary)
