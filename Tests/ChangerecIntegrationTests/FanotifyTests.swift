@@ -173,6 +173,31 @@ struct FanotifyTests {
         )
     }
 
+    @Test("without CAP_SYS_ADMIN: --backend fanotify is one line and 125, auto falls back saying why")
+    func unprivileged() throws {
+        let tree = try TemporaryTree()
+        // A user namespace of its own: root inside, no CAP_SYS_ADMIN over the file systems.
+        let refused = try Run.command(
+            ["/usr/bin/unshare", "-U", "-r", Run.binary, "--backend", "fanotify", "--", "/bin/true"],
+            directory: tree.root)
+        #expect(refused.status == 125)
+        #expect(
+            refused.stderr
+                == "changerec: cannot watch '\(tree.root)' with fanotify: fanotify needs CAP_SYS_ADMIN (run as root or pass --backend inotify)\n"
+        )
+        let fallback = try Run.command(
+            ["/usr/bin/unshare", "-U", "-r", Run.binary, "--", "/bin/sh", "-c", "echo x > f"], directory: tree.root)
+        #expect(fallback.status == 0)
+        #expect(
+            fallback.stderr.hasPrefix(
+                "changerec: fanotify is not available: fanotify needs CAP_SYS_ADMIN; using inotify\nA /f\n"))
+        let header = try Run.changerec(["show", tree.path(".changerec/0001.journal")]).stdout
+        #expect(
+            header.contains(
+                "backend  inotify (chosen by auto: fanotify is not available: fanotify needs CAP_SYS_ADMIN; using inotify)"
+            ))
+    }
+
     @Test("every event names its process, and the journal names each process once")
     func attribution() throws {
         let tree = try TemporaryTree()

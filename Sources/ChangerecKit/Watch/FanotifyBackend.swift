@@ -65,7 +65,7 @@ public final class FanotifyBackend: WatchBackend {
             fanotify = try Fanotify()
         } catch .notPermitted {
             throw ChangerecError(
-                .backendUnavailable, "fanotify needs CAP_SYS_ADMIN (run as root)", errno: .notPermitted)
+                .backendUnavailable, "fanotify needs CAP_SYS_ADMIN", errno: .notPermitted)
         } catch .invalidArgument {
             throw ChangerecError(
                 .backendUnavailable,
