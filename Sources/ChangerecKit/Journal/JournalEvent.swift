@@ -13,7 +13,7 @@ public struct JournalEvent: Sendable, Equatable {
         case moveIn = 6
         /// Left ROOT: the whole subtree is gone from it.
         case moveOut = 7
-        /// Possibly changed: a survivor of an overflow rescan.
+        /// Possibly changed: a survivor of an overflow rescan, or another name of a hard-linked file.
         case touch = 8
 
         public var name: String {
