@@ -198,6 +198,26 @@ struct FanotifyTests {
             ))
     }
 
+    @Test("pseudo file systems below ROOT (a /proc, as when ROOT is /) are neither marked nor walked")
+    func pseudoFileSystemsSkipped() throws {
+        let tree = try TemporaryTree()
+        try tree.prepare("mkdir proc")
+        try #require(mount("proc", tree.path("proc"), "proc", 0, nil) == 0, "mount proc: errno \(errno)")
+        defer { umount2(tree.path("proc"), Int32(MNT_DETACH)) }
+        // Not the snapshot harness: reading a procfs (its kmsg) would block the test itself.
+        let journal = tree.base + "/proc.journal"
+        let result = try Run.changerec(
+            ["--quiet", "--root", tree.root, "--journal", journal, "--", "/bin/sh", "-c", "echo x > built"],
+            directory: tree.root)
+        #expect(result.status == 0, "\(result.stderr)")
+        let changes = try RecordedChanges(json: try Run.changerec(["changes", "--json", journal]).stdoutData)
+        #expect(changes.backend == "fanotify")
+        #expect(changes.entry("built")?.kind == "A")
+        #expect(!changes.changes.contains { $0.path.starts(with: Array("proc".utf8)) })
+        let header = try #require(try records(journal).first)
+        #expect((header["backend_reason"] as? String)?.contains("proc") == false)
+    }
+
     @Test("every event names its process, and the journal names each process once")
     func attribution() throws {
         let tree = try TemporaryTree()

@@ -45,6 +45,7 @@ public struct Recorder {
         let writer = JournalWriter(descriptor: journalFD, path: journalPath)
         var excluded = [RelativePath(trusted: JournalLocation.directoryName)]
         if let inside = JournalLocation.relative(journalPath, below: rootPath) { excluded.append(inside) }
+        excluded += PseudoFileSystems.mountPoints(under: rootPath)
         let exclusions = Exclusions(excluded)
 
         let choice: BackendChooser.Choice

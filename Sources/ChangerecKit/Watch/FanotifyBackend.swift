@@ -123,7 +123,10 @@ public final class FanotifyBackend: WatchBackend {
         }
         var result = holding.map { [$0] } ?? []
         var devices = Set(result.map(\.device))
-        for mount in all where mount.mountPoint.starts(with: prefix) && !devices.contains(mount.device) {
+        for mount in all
+        where mount.mountPoint.starts(with: prefix) && !devices.contains(mount.device)
+            && !PseudoFileSystems.isPseudo(mount)
+        {
             devices.insert(mount.device)
             result.append(mount)
         }
