@@ -121,10 +121,12 @@ public struct Fold {
     private func fromSeal() -> [Change] {
         var byPath: [RelativePath: Change] = [:]
         var structural: [RelativePath] = []
-        var sealByPath: [RelativePath: SealEntry] = [:]
-        let existedBefore = Set(seal.compactMap { $0.before == nil ? nil : $0.path })
+        // Positions, not copies: the seal can hold hundreds of thousands of entries.
+        var sealIndex: [RelativePath: Int] = [:]
+        sealIndex.reserveCapacity(seal.count)
+        for (index, entry) in seal.enumerated() { sealIndex[entry.path] = index }
+        func existedBefore(_ path: RelativePath) -> Bool { sealIndex[path].map { seal[$0].before != nil } ?? false }
         for entry in seal {
-            sealByPath[entry.path] = entry
             let fact = facts[entry.path]
             var change: Change
             switch (entry.before, entry.after) {
@@ -143,7 +145,7 @@ public struct Fold {
                 change.subtree = after.type == .directory && fact.arrivedWhole
             }
             if let origin = fact?.renamedFrom, origin != entry.path, change.kind != .deleted,
-                existedBefore.contains(origin)
+                existedBefore(origin)
             {
                 change.renamedFrom = origin
             }
@@ -171,7 +173,8 @@ public struct Fold {
             causes[parent] = cause
         }
         for (parent, cause) in causes {
-            guard let entry = sealByPath[parent], entry.before == .directory, let after = entry.after,
+            guard let index = sealIndex[parent], case let entry = seal[index], entry.before == .directory,
+                let after = entry.after,
                 after.type == .directory
             else { continue }
             var parentChange = Change(.changed, parent, type: .directory)
@@ -210,15 +213,11 @@ public struct Fold {
     /// Leaves out what an ancestor entry already says: anything below a deleted directory, and the
     /// contents of a directory that arrived whole.
     static func hidingCovered(_ changes: [Change]) -> [Change] {
-        var covering: [RelativePath: Change] = [:]
+        var covering: Set<RelativePath> = []
         var result: [Change] = []
         for change in changes {
-            let covered = change.path.ancestors.contains { ancestor in
-                guard let above = covering[ancestor] else { return false }
-                return above.kind == .deleted || above.subtree
-            }
-            if covered { continue }
-            covering[change.path] = change
+            if change.path.ancestors.contains(where: covering.contains) { continue }
+            if change.kind == .deleted || change.subtree { covering.insert(change.path) }
             result.append(change)
         }
         return result
