@@ -6,6 +6,7 @@
 #   - 1,000,000 writes to one file       (many events, one path)
 #   - 1 write to each of 100,000 files  (as many paths as events)
 # Usage: bench/memory-million-writes.sh [path/to/changerec]    (run as root for the tmpfs)
+#        env BACKEND=auto|fanotify|inotify (default auto)
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 bin=$(changerec_binary "${1:-}")
@@ -19,7 +20,7 @@ trap cleanup EXIT
 run() {
     local name=$1 script=$2
     rm -rf "$work/root" && mkdir "$work/root"
-    (cd "$work/root" && /usr/bin/time -f %M -o "$work/rss" "$bin" --quiet --journal "$work/$name.journal" \
+    (cd "$work/root" && /usr/bin/time -f %M -o "$work/rss" "$bin" --quiet --backend "${BACKEND:-auto}" --journal "$work/$name.journal" \
         -- python3 -c "$script")
     local rss events written paths
     rss=$(cat "$work/rss")
