@@ -128,7 +128,56 @@ struct CommandLineTests {
         #expect(!waited.stderr.contains("still running"))
     }
 
+    /// Runs changerec on a terminal of its own (a pty), its command counting the SIGINTs it gets, and
+    /// interrupts it either by typing Ctrl-C or by `kill -INT` of changerec's pid; returns the count.
+    func interruptCount(byTerminal: Bool, in tree: TemporaryTree) throws -> String {
+        let driver = """
+            import os, pty, signal, sys
+            binary, counter, by_terminal = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
+            command = (
+                "import signal, sys, time\\n"
+                "n = [0]\\n"
+                "signal.signal(signal.SIGINT, lambda *_: n.__setitem__(0, n[0] + 1))\\n"
+                "print('ready', flush=True)\\n"
+                "while n[0] == 0: signal.pause()\\n"
+                "time.sleep(0.5)  # a window for a second delivery to show up\\n"
+                "open(sys.argv[1], 'w').write(str(n[0]))\\n")
+            pid, fd = pty.fork()
+            if pid == 0:
+                os.execv(binary, [binary, "--quiet", "--", sys.executable, "-c", command, counter])
+            seen = b""
+            while b"ready" not in seen:
+                seen += os.read(fd, 1024)
+            if by_terminal:
+                os.write(fd, b"\\x03")
+            else:
+                os.kill(pid, signal.SIGINT)
+            while True:
+                try:
+                    if not os.read(fd, 1024): break
+                except OSError:
+                    break
+            os.waitpid(pid, 0)
+            """
+        let counter = tree.base + "/count"
+        let result = try Run.command(
+            ["/usr/bin/python3", "-c", driver, Run.binary, counter, byTerminal ? "1" : "0"], directory: tree.root)
+        try #require(result.status == 0, "\(result.stderr)")
+        return try String(contentsOfFile: counter, encoding: .utf8)
+    }
+
+    @Test("a terminal's Ctrl-C reaches the command once, not again through forwarding", .requiresPython)
+    func ctrlCOnce() throws {
+        #expect(try interruptCount(byTerminal: true, in: TemporaryTree()) == "1")
+    }
+
+    @Test("SIGINT sent to changerec's pid reaches the command once", .requiresPython)
+    func killOnce() throws {
+        #expect(try interruptCount(byTerminal: false, in: TemporaryTree()) == "1")
+    }
+
     @Test("SIGTERM sent to changerec is forwarded to the command")
+
     func signalForwarded() throws {
         let tree = try TemporaryTree()
         let fifo = tree.base + "/ready"

@@ -201,7 +201,38 @@ struct LayerTests {
         #expect(differences.isEmpty, "\(differences)")
     }
 
+    @Test("progress shows on a terminal for a large layer, and never when standard error is piped", .requiresPython)
+    func progressOnlyOnTerminal() throws {
+        let (tree, journal) = try record("head -c 300000000 /dev/urandom > big")
+        let piped = try Run.changerec(["layer", journal, "-o", tree.base + "/piped.tar", "--compress", "none"])
+        #expect(piped.status == 0)
+        #expect(piped.stderr.isEmpty)
+        let driver = """
+            import os, pty, sys
+            pid, fd = pty.fork()
+            if pid == 0:
+                os.execv(sys.argv[1], sys.argv[1:])
+            out = b""
+            while True:
+                try:
+                    chunk = os.read(fd, 4096)
+                except OSError:
+                    break
+                if not chunk: break
+                out += chunk
+            os.waitpid(pid, 0)
+            sys.stdout.write(out.decode(errors="replace"))
+            """
+        let terminal = try Run.command([
+            "/usr/bin/python3", "-c", driver, Run.binary, "layer", journal, "-o", tree.base + "/tty.tar", "--compress",
+            "none",
+        ])
+        #expect(terminal.stdout.contains("changerec: layer: "))
+        #expect(terminal.stdout.contains(" entries, "))
+    }
+
     @Test("an interrupted layer leaves no partial file")
+
     func interruptedLeavesNothing() throws {
         let (tree, journal) = try record("head -c 400000000 /dev/zero > big")
         let output = tree.base + "/big.tar.gz"

@@ -62,8 +62,7 @@ public struct LayerWriter {
         throws(ChangerecError) -> LayerResult
     {
         let sink = try BlobSink(descriptor: output, path: outputPath, gzip: options.gzip)
-        var state = WriteState(tar: TarWriter(sink: sink), options: options)
-        defer { state.closeParent() }
+        var state = WriteState(tar: TarWriter(sink: sink), options: options, root: root)
         for item in plan.items {
             switch item {
             case .object(let path, let expected):
@@ -102,7 +101,7 @@ public struct LayerWriter {
     private func writeObject(_ path: RelativePath, expected: FinalState?, state: inout WriteState)
         throws(ChangerecError)
     {
-        guard !path.isRoot, let directory = try state.parent(of: path, root: root, rootPath: rootPath) else {
+        guard !path.isRoot, let directory = try state.parent(of: path, rootPath: rootPath) else {
             if !path.isRoot { state.addDrift(path, "gone") }
             return
         }
@@ -238,7 +237,7 @@ public struct LayerWriter {
     }
 
     private func checkGone(_ path: RelativePath, state: inout WriteState) throws(ChangerecError) {
-        guard let directory = try state.parent(of: path, root: root, rootPath: rootPath) else { return }
+        guard let directory = try state.parent(of: path, rootPath: rootPath) else { return }
         if (try? FileSystem.status(of: path.name, in: directory)) != nil {
             state.addDrift(path, "exists again")
         }
@@ -278,26 +277,20 @@ private struct WriteState {
     var drift: [Drift] = []
     var skipped: [RelativePath] = []
     var links: [FileIdentity: RelativePath] = [:]
-    private var cachedParent: (path: RelativePath, fd: FileDescriptor)?
+    private let cursor: ParentCursor
     private var lastProgress = Host.monotonicNanoseconds()
 
-    init(tar: TarWriter, options: LayerOptions) {
+    init(tar: TarWriter, options: LayerOptions, root: FileDescriptor) {
         self.tar = tar
         self.options = options
+        cursor = ParentCursor(root: root)
     }
 
     /// The open parent directory of `path`, reached beneath ROOT without following any symbolic link;
     /// `nil` when it no longer exists.
-    mutating func parent(of path: RelativePath, root: FileDescriptor, rootPath: [UInt8]) throws(ChangerecError)
-        -> FileDescriptor?
-    {
-        let parentPath = path.parent ?? .root
-        if let cached = cachedParent, cached.path == parentPath { return cached.fd }
-        closeParent()
+    func parent(of path: RelativePath, rootPath: [UInt8]) throws(ChangerecError) -> FileDescriptor? {
         do {
-            let fd = try FileSystem.openBeneath(parentPath.bytes, in: root, flags: O_RDONLY | O_DIRECTORY)
-            cachedParent = (parentPath, fd)
-            return fd
+            return try cursor.directory(holding: path).get()
         } catch .noSuchFileOrDirectory {
             return nil
         } catch .tooManySymbolicLinkLevels, .notDirectory, .improperLink {
@@ -306,7 +299,7 @@ private struct WriteState {
                 "refusing to read '\(printable(rootPath))\(path)': a directory on its way is now a symbolic link or not a directory, which could lead outside ROOT; nothing was read through it"
             )
         } catch {
-            throw ChangerecError.system("open", path: printable(rootPath) + parentPath.description, error)
+            throw ChangerecError.system("open", path: printable(rootPath) + (path.parent ?? .root).description, error)
         }
     }
 
@@ -317,11 +310,6 @@ private struct WriteState {
         } else {
             drift.append(Drift(path: path, reason: reason))
         }
-    }
-
-    mutating func closeParent() {
-        if let fd = cachedParent?.fd { FileSystem.close(fd) }
-        cachedParent = nil
     }
 
     mutating func reportProgress(_ sink: BlobSink) {

@@ -21,6 +21,8 @@ final class ProcessTracker {
     /// A parent's name, for a forked child that never executed anything.
     private var inherited: [Int32: String] = [:]
     private var announced: Set<Int32> = []
+    /// Processes found not to be the step's, so each is looked up in /proc once, not once per event.
+    private var foreign: Set<Int32> = []
     private(set) var isExact: Bool
     private var noted = false
 
@@ -89,6 +91,8 @@ final class ProcessTracker {
     /// Whether `pid` is the command or one of its descendants.
     func isStep(_ pid: Int32) -> Bool {
         if pid == 0 || step.contains(pid) { return true }
+        // While the connector is exact it saw every fork of the step: anyone else is foreign.
+        if isExact || foreign.contains(pid) { return false }
         // Not followed by the connector: ask /proc while the process lives.
         var current = pid
         var seen = 0
@@ -97,7 +101,10 @@ final class ProcessTracker {
                 step.insert(pid)
                 return true
             }
-            if info.parent <= 1 || info.parent == recorder { return false }
+            if info.parent <= 1 || info.parent == recorder {
+                foreign.insert(pid)
+                return false
+            }
             current = info.parent
             seen += 1
         }

@@ -28,16 +28,21 @@ struct SealBuilder {
     /// Other names, from the baseline, of the regular files among `named` that have more than one link.
     /// A write or chmod through one name changes them all, but the kernel reports only the name used.
     func hardLinkSiblings(of named: Set<RelativePath>) -> [RelativePath] {
+        // In tree order, so the cursor opens each parent directory once.
+        let cursor = ParentCursor(root: root)
         var identities: Set<Identity> = []
-        for path in named {
-            guard let status = status(of: path), status.type == .regular, status.linkCount > 1 else { continue }
+        for path in named.sorted(by: RelativePath.treeOrder) {
+            guard let status = cursor.status(of: path), status.type == .regular, status.linkCount > 1 else { continue }
             identities.insert(Identity(device: status.device, inode: status.inode))
         }
-        let candidates = baseline.paths(withInodes: Set(identities.map(\.inode)))
+        guard !identities.isEmpty else { return [] }
+        let candidates = baseline.paths(withInodes: Set(identities.map(\.inode))).sorted(by: RelativePath.treeOrder)
         return candidates.filter { path in
-            guard !named.contains(path), !exclusions.contains(path), let status = status(of: path) else { return false }
+            guard !named.contains(path), !exclusions.contains(path), let status = cursor.status(of: path) else {
+                return false
+            }
             return identities.contains(Identity(device: status.device, inode: status.inode))
-        }.sorted(by: RelativePath.treeOrder)
+        }
     }
 
     private struct Identity: Hashable {
@@ -45,27 +50,15 @@ struct SealBuilder {
         var inode: UInt64
     }
 
-    private func status(of path: RelativePath) -> FileStatus? {
-        guard !path.isRoot, let parent = path.parent,
-            let fd = try? FileSystem.openBeneath(parent.bytes, in: root, flags: O_RDONLY | O_DIRECTORY)
-        else { return nil }
-        defer { FileSystem.close(fd) }
-        return try? FileSystem.status(of: path.name, in: fd)
-    }
-
     /// Seal entries for `paths`, handed on one at a time so memory holds one entry, not all of them.
     func seal(_ paths: [RelativePath], _ emit: (SealEntry) throws(ChangerecError) -> Void) throws(ChangerecError) {
-        var parent: (path: RelativePath, fd: FileDescriptor?)?
-        defer { if let fd = parent?.fd { FileSystem.close(fd) } }
+        let cursor = ParentCursor(root: root)
         for path in paths {
-            let directoryPath = path.parent ?? .root
-            if parent?.path != directoryPath {
-                if let fd = parent?.fd { FileSystem.close(fd) }
-                let name = path.isRoot ? [] : directoryPath.bytes
-                parent = (directoryPath, try? FileSystem.openBeneath(name, in: root, flags: O_RDONLY | O_DIRECTORY))
-            }
-            let after = parent?.fd.flatMap { finalState(of: path.isRoot ? [] : path.name, in: $0) }
-            try emit(SealEntry(path: path, before: baseline.type(of: path), after: after))
+            let after = try? cursor.directory(holding: path).get()
+            try emit(
+                SealEntry(
+                    path: path, before: baseline.type(of: path),
+                    after: after.flatMap { finalState(of: path.isRoot ? [] : path.name, in: $0) }))
         }
     }
 
