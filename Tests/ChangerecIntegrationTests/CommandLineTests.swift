@@ -117,7 +117,11 @@ struct CommandLineTests {
     @Test("descendants still running are named; --wait waits for them and records their changes")
     func stragglers() throws {
         let tree = try TemporaryTree()
-        let script = "(exec sleep 1) & (sleep 0.3; echo late > late) & echo early > early"
+        // The step waits until its straggler has become `sleep` (a fork not yet exec'd is still `sh`).
+        let script = """
+            sleep 1 & p=$!; until [ "$(cat /proc/$p/comm 2>/dev/null)" = sleep ]; do :; done
+            (sleep 0.3; echo late > late) & echo early > early
+            """
         let unwaited = try Run.changerec(["--", "/bin/sh", "-c", script], directory: tree.root)
         #expect(unwaited.stderr.contains("still running when it ended"))
         #expect(unwaited.stderr.contains("sleep"))
