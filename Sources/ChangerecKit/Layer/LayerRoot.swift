@@ -16,6 +16,7 @@ import SystemPackage
 /// the recorded identity (a copy never has it), but it is opened without following a final symbolic
 /// link, and everything below it is read beneath it as always; the seal still decides what is drift.
 public final class LayerRoot {
+    /// ROOT, open for reading; closed when this object goes, so keep it alive while the layer is read.
     public let descriptor: FileDescriptor
     /// The path read, for messages.
     public let path: [UInt8]

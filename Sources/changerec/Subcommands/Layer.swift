@@ -92,6 +92,8 @@ struct Layer: ParsableCommand {
             writer: LayerWriter(root: root.descriptor, rootPath: root.path), plan: plan, options: options,
             layout: layout, tag: tag, history: LayerHistory(changeSets))
         let result: LayerResult
+        // The writer holds ROOT's descriptor, which `root` closes when it goes: keep it until the end.
+        defer { withExtendedLifetime(root) {} }
         do {
             switch target {
             case .replace(let path)?: result = try delivery.replacing(path)
