@@ -138,6 +138,16 @@ struct LayerOutputTests {
         let size = (try FileManager.default.attributesOfItem(atPath: copy)[.size] as? Int) ?? 0
         #expect(size > 1 << 20, "the stream was under way when the drift was found")
         #expect(try tarListing(copy).status != 0, "tar must not take a cut stream for a whole layer")
+        // A reader that goes away early: reported, not a silent death by SIGPIPE.
+        let closed = try Run.command([
+            "/bin/bash", "-c", "\"$0\" layer \"$1\" -o - --allow-drift | head -c 10 > /dev/null; echo ${PIPESTATUS[0]}",
+            Run.binary, journal,
+        ])
+        #expect(closed.stdout == "1\n")
+        #expect(
+            closed.stderr.hasSuffix(
+                "changerec: cannot write '-': Broken pipe; the layer streamed to standard output stops there and is not a whole layer: discard what was written\n"
+            ))
     }
 
     @Test("-o naming a symbolic link to a regular file, a directory or a block device is refused, and left as it is")
