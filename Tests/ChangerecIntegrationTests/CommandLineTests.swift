@@ -235,7 +235,8 @@ struct RenderingTests {
             ], directory: tree.root)
         let lines = try Run.changerec(["show", journal]).stdout.split(separator: "\n").map(String.init)
         #expect(lines[0] == "journal  \(journal)")
-        #expect(lines[1] == "root     \(tree.root)")
+        let identity = try Run.command(["/usr/bin/stat", "-c", "device %Hd:%Ld, inode %i", tree.root]).stdout
+        #expect(lines[1] == "root     \(tree.root) (\(identity.dropLast()))")
         #expect(lines[2] == "backend  inotify (chosen with --backend inotify)")
         #expect(lines[3] == "command  /bin/sh -c 'ln -s target d/link && mv d e'")
         #expect(lines.contains { $0.hasSuffix(" create   /d/link") })

@@ -3,7 +3,7 @@ import Crypto
 import Glibc
 import SystemPackage
 
-/// Where a layer's bytes go: a temporary file beside the output, optionally gzip-compressed, with the
+/// Where a layer's bytes go: a temporary file beside the output (or a stream), optionally gzip-compressed, with the
 /// SHA-256 of the uncompressed stream (the diff_id) and of the bytes written (the blob digest) computed
 /// on the way, so a layer of any size streams through a fixed buffer.
 final class BlobSink {
@@ -44,10 +44,14 @@ final class BlobSink {
             try compressor.finish { (chunk) throws(ChangerecError) in try self.store(chunk) }
         }
         try flush()
-        do {
-            try FileSystem.sync(descriptor)
-        } catch {
-            throw ChangerecError.system("sync", path: printable(path), error)
+        // A file that stays is flushed to the device; a fifo or character device a layer is streamed to
+        // has nothing to sync (fdatasync fails there with EINVAL).
+        if (try? FileSystem.status(of: descriptor))?.type == .regular {
+            do {
+                try FileSystem.sync(descriptor)
+            } catch {
+                throw ChangerecError.system("sync", path: printable(path), error)
+            }
         }
         return (Array(uncompressedHash.finalize()), Array(writtenHash.finalize()))
     }

@@ -24,6 +24,20 @@ public struct LayerPlan: Sendable {
 
     public private(set) var items: [Item]
 
+    /// The paths whose own name begins with `.wh.`, which an OCI layer cannot hold: the image spec makes
+    /// every such name a whiteout (`.wh.NAME` deletes NAME from the layers below, `.wh..wh..opq` empties
+    /// its directory), so any applier would turn a real file of that name — or the whiteout of one the
+    /// step removed — into a deletion of lower-layer content the step never touched.
+    public var reservedPaths: [RelativePath] {
+        let prefix = Array(".wh.".utf8)
+        return items.compactMap { item in
+            switch item {
+            case .object(let path, _), .whiteout(let path): path.name.starts(with: prefix) ? path : nil
+            case .opaqueMarker: nil
+            }
+        }
+    }
+
     /// Squashes `changeSets`, in step order.
     public init(squashing changeSets: [ChangeSet]) {
         var firstBefore: [RelativePath: FileType?] = [:]

@@ -61,6 +61,7 @@ public struct LayerWriter {
     public func write(_ plan: LayerPlan, to output: FileDescriptor, outputPath: [UInt8], options: LayerOptions)
         throws(ChangerecError) -> LayerResult
     {
+        try Self.checkNames(plan, rootPath: rootPath)
         let sink = try BlobSink(descriptor: output, path: outputPath, gzip: options.gzip)
         var state = WriteState(tar: TarWriter(sink: sink), options: options, root: root)
         for item in plan.items {
@@ -94,6 +95,18 @@ public struct LayerWriter {
             mediaType: options.gzip
                 ? "application/vnd.oci.image.layer.v1.tar+gzip" : "application/vnd.oci.image.layer.v1.tar",
             drift: state.drift, skipped: state.skipped)
+    }
+
+    /// Refuses a plan holding a name that an OCI layer reserves for whiteouts (see
+    /// `LayerPlan.reservedPaths`), before anything is written.
+    ///
+    /// - Throws: `ChangerecError` `.unsafePath` naming the first such path.
+    public static func checkNames(_ plan: LayerPlan, rootPath: [UInt8]) throws(ChangerecError) {
+        guard let path = plan.reservedPaths.first else { return }
+        throw ChangerecError(
+            .unsafePath,
+            "an OCI layer cannot hold '\(printable(rootPath) + path.description)': a name beginning with '.wh.' is a whiteout there (and '.wh..wh..opq' an opaque marker), which any applier would turn into a deletion of lower-layer content the step never touched; rename it"
+        )
     }
 
     // MARK: - Objects

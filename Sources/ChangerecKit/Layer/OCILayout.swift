@@ -1,150 +1,347 @@
 import ChangerecSystem
 import Foundation
+import SystemPackage
 
 /// An OCI image layout directory (image-spec `image-layout.md`): `oci-layout`, `index.json` and content-
 /// addressed blobs under `blobs/sha256/`. A layer is added as the next layer of the image a tag names
 /// (a new image when the tag is new): a new config (`rootfs.diff_ids`, `history`) and manifest are
 /// written and the index is replaced atomically.
-public struct OCILayout {
-    public let directory: URL
+///
+/// The layout directory itself is the one the user named (a symbolic link to it is followed). Inside it
+/// nothing is reached through a symbolic link: `blobs`, `blobs/sha256` and every file are opened beneath
+/// the layout's descriptor with `openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS)`, and a file is replaced
+/// (written beside it, renamed over it) only when it is a regular file or absent — a symbolic link, fifo
+/// or device in its place is refused, never renamed over nor written through.
+public final class OCILayout {
+    /// The layout directory as named, for messages.
+    public let path: String
+    private let directory: FileDescriptor
+    private let blobs: FileDescriptor
 
     /// Opens the layout at `path`, creating it if missing.
     ///
-    /// - Throws: `ChangerecError` when the directory holds something that is not an OCI layout.
+    /// - Throws: `ChangerecError` when the directory holds something that is not an OCI layout, or a
+    ///   symbolic link or special file where the layout has a directory or a regular file.
     public init(path: String) throws(ChangerecError) {
-        directory = URL(fileURLWithPath: path)
-        let manager = FileManager.default
-        do {
-            let marker = directory.appendingPathComponent("oci-layout")
-            if manager.fileExists(atPath: marker.path) {
-                let data = try Data(contentsOf: marker)
-                guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-                    object["imageLayoutVersion"] as? String == "1.0.0"
-                else {
+        self.path = path
+        var opened: [FileDescriptor] = []
+        do throws(ChangerecError) {
+            let directory = try Self.openDirectory(path)
+            opened.append(directory)
+            if let marker = try Self.readIfPresent("oci-layout", in: directory, layout: path) {
+                let object = try? JSONSerialization.jsonObject(with: Data(marker)) as? [String: Any]
+                guard object?["imageLayoutVersion"] as? String == "1.0.0" else {
                     throw ChangerecError(.usage, "'\(path)' is not an OCI image layout (bad oci-layout file)")
                 }
             } else {
-                try manager.createDirectory(at: directory, withIntermediateDirectories: true)
-                try Self.writeAtomically(Data(#"{"imageLayoutVersion":"1.0.0"}"#.utf8), to: marker)
+                try Self.replace(
+                    "oci-layout", in: directory, with: Array(#"{"imageLayoutVersion":"1.0.0"}"#.utf8), layout: path)
             }
             // Only once the directory is known to be a layout (or made one) does it get a blob directory.
-            try manager.createDirectory(at: blobs, withIntermediateDirectories: true)
-            let index = directory.appendingPathComponent("index.json")
-            if !manager.fileExists(atPath: index.path) {
-                try Self.writeAtomically(
-                    try Self.json([
-                        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": [],
-                    ]),
-                    to: index)
+            let parent = try Self.subdirectory("blobs", in: directory, layout: path)
+            opened.append(parent)
+            let blobs = try Self.subdirectory("sha256", in: parent, layout: path, shown: "blobs/sha256")
+            FileSystem.close(parent)
+            opened.removeLast()
+            if try Self.readIfPresent("index.json", in: directory, layout: path) == nil {
+                let empty: [String: Any] = [
+                    "schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": [],
+                ]
+                try Self.replace("index.json", in: directory, with: Self.json(empty), layout: path)
             }
-        } catch let error as ChangerecError {
-            throw error
+            self.directory = directory
+            self.blobs = blobs
         } catch {
-            throw ChangerecError(.system, "cannot use OCI layout '\(path)': \(error.localizedDescription)")
+            for descriptor in opened { FileSystem.close(descriptor) }
+            throw error
         }
     }
 
-    var blobs: URL { directory.appendingPathComponent("blobs/sha256") }
-
-    /// Where to write a layer before its digest is known: a temporary file in the blob directory, so that
-    /// moving it to its digest name is a rename on one file system.
-    public func temporaryBlobPath() -> String {
-        blobs.appendingPathComponent(".partial-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)").path
+    deinit {
+        FileSystem.close(blobs)
+        FileSystem.close(directory)
     }
 
-    /// Adds the layer blob at `temporaryPath` (renamed to its digest) to the image `tag` names.
+    /// Creates an empty temporary file in the blob directory, where a layer is written before its digest
+    /// is known, so that moving it to its digest name is a rename in one directory.
+    ///
+    /// - Returns: the open file, its name in `blobs/sha256/` and its path (for messages and for removal
+    ///   on a signal).
+    public func createTemporaryBlob() throws(ChangerecError) -> (
+        descriptor: FileDescriptor, name: [UInt8], path: String
+    ) {
+        let name = ".partial-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)"
+        let shown = "\(path)/blobs/sha256/\(name)"
+        do {
+            let descriptor = try FileSystem.open(
+                Array(name.utf8), relativeTo: blobs, flags: O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: 0o644)
+            return (descriptor, Array(name.utf8), shown)
+        } catch {
+            throw ChangerecError.system("create", path: shown, error)
+        }
+    }
+
+    /// Opens a temporary blob, once written, to read it back.
+    public func openTemporaryBlob(_ name: [UInt8]) throws(ChangerecError) -> FileDescriptor {
+        do {
+            return try FileSystem.openBeneath(name, in: blobs, flags: O_RDONLY)
+        } catch {
+            throw ChangerecError.system("open", path: "\(path)/blobs/sha256/\(printable(name))", error)
+        }
+    }
+
+    /// Removes a temporary blob left by a failure; one already gone is no error.
+    public func removeTemporaryBlob(_ name: [UInt8]) {
+        try? FileSystem.unlink(name, in: blobs)
+    }
+
+    /// Adds the layer blob written to the temporary `temporaryName` (renamed to its digest) to the image
+    /// `tag` names.
     ///
     /// - Returns: the new manifest's digest.
     public func addLayer(
-        temporaryPath: String, layer: LayerResult, tag: String, created: String, createdBy: String
+        temporaryName: [UInt8], layer: LayerResult, tag: String, created: String, createdBy: String
     ) throws(ChangerecError) -> String {
-        do {
-            let layerHex = String(layer.digest.dropFirst("sha256:".count))
-            let destination = blobs.appendingPathComponent(layerHex)
-            if FileManager.default.fileExists(atPath: destination.path) {
-                try FileManager.default.removeItem(atPath: temporaryPath)
-            } else {
-                try FileManager.default.moveItem(atPath: temporaryPath, toPath: destination.path)
+        let layerHex = Array(layer.digest.dropFirst("sha256:".count).utf8)
+        if try Self.isRegularFile(layerHex, in: blobs, layout: path, shown: "blobs/sha256/") {
+            removeTemporaryBlob(temporaryName)
+        } else {
+            do {
+                try FileSystem.rename(temporaryName, to: layerHex, in: blobs)
+            } catch {
+                throw ChangerecError.system("move the layer into", path: path, error)
             }
-            let indexURL = directory.appendingPathComponent("index.json")
-            var index = try Self.object(Data(contentsOf: indexURL))
-            var manifests = index["manifests"] as? [[String: Any]] ?? []
-            let existing = manifests.firstIndex { entry in
-                (entry["annotations"] as? [String: Any])?["org.opencontainers.image.ref.name"] as? String == tag
+        }
+        guard let indexBytes = try Self.readIfPresent("index.json", in: directory, layout: path) else {
+            throw ChangerecError(.system, "cannot update OCI layout '\(path)': index.json has gone")
+        }
+        var index = try Self.object(indexBytes)
+        var manifests = index["manifests"] as? [[String: Any]] ?? []
+        let existing = manifests.firstIndex { entry in
+            (entry["annotations"] as? [String: Any])?["org.opencontainers.image.ref.name"] as? String == tag
+        }
+        var config: [String: Any] = [
+            "architecture": Host.ociArchitecture(), "os": "linux", "config": [String: Any](),
+            "rootfs": ["type": "layers", "diff_ids": [String]()], "history": [[String: Any]](),
+        ]
+        var layers: [[String: Any]] = []
+        if let existing, let digest = manifests[existing]["digest"] as? String {
+            let manifest = try Self.object(try blob(digest))
+            layers = manifest["layers"] as? [[String: Any]] ?? []
+            if let configDigest = (manifest["config"] as? [String: Any])?["digest"] as? String {
+                config = try Self.object(try blob(configDigest))
             }
-            var config: [String: Any] = [
-                "architecture": Host.ociArchitecture(), "os": "linux", "config": [String: Any](),
-                "rootfs": ["type": "layers", "diff_ids": [String]()], "history": [[String: Any]](),
-            ]
-            var layers: [[String: Any]] = []
-            if let existing, let digest = manifests[existing]["digest"] as? String {
-                let manifest = try Self.object(try blob(digest))
-                layers = manifest["layers"] as? [[String: Any]] ?? []
-                if let configDigest = (manifest["config"] as? [String: Any])?["digest"] as? String {
-                    config = try Self.object(try blob(configDigest))
-                }
-            }
-            var rootfs = config["rootfs"] as? [String: Any] ?? ["type": "layers"]
-            rootfs["diff_ids"] = (rootfs["diff_ids"] as? [String] ?? []) + [layer.diffID]
-            config["rootfs"] = rootfs
-            config["created"] = created
+        }
+        var rootfs = config["rootfs"] as? [String: Any] ?? ["type": "layers"]
+        rootfs["diff_ids"] = (rootfs["diff_ids"] as? [String] ?? []) + [layer.diffID]
+        config["rootfs"] = rootfs
+        config["created"] = created
 
-            config["history"] =
-                (config["history"] as? [[String: Any]] ?? []) + [
-                    ["created": created, "created_by": createdBy, "comment": "recorded by changerec"]
-                ]
-            let configData = try Self.json(config)
-            let configDigest = try store(configData)
-            layers.append(["mediaType": layer.mediaType, "digest": layer.digest, "size": layer.size])
-            let manifest: [String: Any] = [
-                "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-                "config": [
-                    "mediaType": "application/vnd.oci.image.config.v1+json", "digest": configDigest,
-                    "size": configData.count,
-                ],
-                "layers": layers,
+        config["history"] =
+            (config["history"] as? [[String: Any]] ?? []) + [
+                ["created": created, "created_by": createdBy, "comment": "recorded by changerec"]
             ]
-            let manifestData = try Self.json(manifest)
-            let manifestDigest = try store(manifestData)
-            let entry: [String: Any] = [
-                "mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": manifestDigest,
-                "size": manifestData.count, "annotations": ["org.opencontainers.image.ref.name": tag],
-            ]
-            if let existing { manifests[existing] = entry } else { manifests.append(entry) }
-            index["manifests"] = manifests
-            try Self.writeAtomically(try Self.json(index), to: indexURL)
-            return manifestDigest
-        } catch let error as ChangerecError {
-            throw error
+        let configData = try Self.json(config)
+        let configDigest = try store(configData)
+        layers.append(["mediaType": layer.mediaType, "digest": layer.digest, "size": layer.size])
+        let manifest: [String: Any] = [
+            "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": [
+                "mediaType": "application/vnd.oci.image.config.v1+json", "digest": configDigest,
+                "size": configData.count,
+            ],
+            "layers": layers,
+        ]
+        let manifestData = try Self.json(manifest)
+        let manifestDigest = try store(manifestData)
+        let entry: [String: Any] = [
+            "mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": manifestDigest,
+            "size": manifestData.count, "annotations": ["org.opencontainers.image.ref.name": tag],
+        ]
+        if let existing { manifests[existing] = entry } else { manifests.append(entry) }
+        index["manifests"] = manifests
+        try Self.replace("index.json", in: directory, with: try Self.json(index), layout: path)
+        return manifestDigest
+    }
+
+    // MARK: - Files
+
+    private func blob(_ digest: String) throws(ChangerecError) -> [UInt8] {
+        let name = String(digest.dropFirst("sha256:".count))
+        guard let bytes = try Self.readIfPresent(Array(name.utf8), in: blobs, layout: path, shown: "blobs/sha256/")
+        else {
+            throw ChangerecError(.system, "cannot update OCI layout '\(path)': blob \(digest) is missing")
+        }
+        return bytes
+    }
+
+    private func store(_ data: [UInt8]) throws(ChangerecError) -> String {
+        let hex = ContentDigest.sha256Hex(data)
+        if try !Self.isRegularFile(Array(hex.utf8), in: blobs, layout: path, shown: "blobs/sha256/") {
+            try Self.replace(Array(hex.utf8), in: blobs, with: data, layout: path, shown: "blobs/sha256/")
+        }
+        return "sha256:" + hex
+    }
+
+    private static func openDirectory(_ path: String) throws(ChangerecError) -> FileDescriptor {
+        do {
+            return try FileSystem.open(Array(path.utf8), flags: O_RDONLY | O_DIRECTORY)
+        } catch .noSuchFileOrDirectory {
+            do {
+                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            } catch {
+                throw ChangerecError(.system, "cannot create OCI layout '\(path)': \(error.localizedDescription)")
+            }
+            do {
+                return try FileSystem.open(Array(path.utf8), flags: O_RDONLY | O_DIRECTORY)
+            } catch {
+                throw ChangerecError.system("open OCI layout", path: path, error)
+            }
         } catch {
-            throw ChangerecError(.system, "cannot update OCI layout '\(directory.path)': \(error.localizedDescription)")
+            throw ChangerecError.system("open OCI layout", path: path, error)
         }
     }
 
-    private func blob(_ digest: String) throws -> Data {
-        try Data(contentsOf: blobs.appendingPathComponent(String(digest.dropFirst("sha256:".count))))
+    /// `name` in `parent`, created if missing, and opened without following a symbolic link.
+    private static func subdirectory(
+        _ name: String, in parent: FileDescriptor, layout: String, shown: String? = nil
+    ) throws(ChangerecError) -> FileDescriptor {
+        let shown = shown ?? name
+        do {
+            try FileSystem.makeDirectory(Array(name.utf8), in: parent)
+        } catch .fileExists {
+            // Checked when it is opened below.
+        } catch {
+            throw ChangerecError.system("create", path: "\(layout)/\(shown)", error)
+        }
+        do {
+            return try FileSystem.openBeneath(Array(name.utf8), in: parent, flags: O_RDONLY | O_DIRECTORY)
+        } catch .tooManySymbolicLinkLevels {
+            throw refusal(layout, shown, "a symbolic link")
+        } catch .notDirectory {
+            throw refusal(layout, shown, "not a directory")
+        } catch {
+            throw ChangerecError.system("open", path: "\(layout)/\(shown)", error)
+        }
     }
 
-    private func store(_ data: Data) throws -> String {
-        let digest = "sha256:" + ContentDigest.sha256Hex(Array(data))
-        let url = blobs.appendingPathComponent(String(digest.dropFirst("sha256:".count)))
-        if !FileManager.default.fileExists(atPath: url.path) { try Self.writeAtomically(data, to: url) }
-        return digest
+    /// Whether `name` is a regular file (`false` when absent); anything else in its place is refused.
+    private static func isRegularFile(_ name: [UInt8], in directory: FileDescriptor, layout: String, shown: String)
+        throws(ChangerecError) -> Bool
+    {
+        let status: FileStatus
+        do {
+            status = try FileSystem.status(of: name, in: directory)
+        } catch .noSuchFileOrDirectory {
+            return false
+        } catch {
+            throw ChangerecError.system("examine", path: "\(layout)/\(shown)\(printable(name))", error)
+        }
+        guard status.type == .regular else {
+            throw refusal(layout, shown + printable(name), kind(status.type))
+        }
+        return true
     }
 
-    private static func object(_ data: Data) throws -> [String: Any] {
-        guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+    private static func readIfPresent(_ name: String, in directory: FileDescriptor, layout: String)
+        throws(ChangerecError) -> [UInt8]?
+    {
+        try readIfPresent(Array(name.utf8), in: directory, layout: layout, shown: "")
+    }
+
+    /// The bytes of the regular file `name`, `nil` when absent. Opened without following a symbolic link
+    /// and without blocking on a fifo; anything but a regular file is refused.
+    private static func readIfPresent(_ name: [UInt8], in directory: FileDescriptor, layout: String, shown: String)
+        throws(ChangerecError) -> [UInt8]?
+    {
+        let shownPath = "\(layout)/\(shown)\(printable(name))"
+        guard try isRegularFile(name, in: directory, layout: layout, shown: shown) else { return nil }
+        let descriptor: FileDescriptor
+        do {
+            descriptor = try FileSystem.openBeneath(name, in: directory, flags: O_RDONLY | O_NONBLOCK | O_NOCTTY)
+        } catch .tooManySymbolicLinkLevels {
+            throw refusal(layout, shown + printable(name), "a symbolic link")
+        } catch {
+            throw ChangerecError.system("open", path: shownPath, error)
+        }
+        defer { FileSystem.close(descriptor) }
+        guard (try? FileSystem.status(of: descriptor))?.type == .regular else {
+            throw refusal(layout, shown + printable(name), "not a regular file")
+        }
+        var bytes: [UInt8] = []
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let count: Int
+            do {
+                count = try FileSystem.read(descriptor, into: buffer)
+            } catch {
+                throw ChangerecError.system("read", path: shownPath, error)
+            }
+            if count == 0 { return bytes }
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+        }
+    }
+
+    /// Replaces `name` with `data`: written to a temporary file beside it, flushed, renamed over it —
+    /// only when `name` is a regular file or absent.
+    private static func replace(_ name: String, in directory: FileDescriptor, with data: [UInt8], layout: String)
+        throws(ChangerecError)
+    {
+        try replace(Array(name.utf8), in: directory, with: data, layout: layout, shown: "")
+    }
+
+    private static func replace(
+        _ name: [UInt8], in directory: FileDescriptor, with data: [UInt8], layout: String, shown: String
+    ) throws(ChangerecError) {
+        _ = try isRegularFile(name, in: directory, layout: layout, shown: shown)
+        let temporary = Array(".".utf8) + name + Array(".partial-\(ProcessInfo.processInfo.processIdentifier)".utf8)
+        let shownPath = "\(layout)/\(shown)\(printable(temporary))"
+        do {
+            let descriptor = try FileSystem.open(
+                temporary, relativeTo: directory, flags: O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: 0o644)
+            defer { FileSystem.close(descriptor) }
+            try FileSystem.writeAll(descriptor, data)
+            try FileSystem.sync(descriptor)
+            try FileSystem.rename(temporary, to: name, in: directory)
+        } catch {
+            try? FileSystem.unlink(temporary, in: directory)
+            throw ChangerecError.system("write", path: shownPath, error)
+        }
+    }
+
+    private static func object(_ data: [UInt8]) throws(ChangerecError) -> [String: Any] {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(data)) as? [String: Any] else {
             throw ChangerecError(.system, "malformed JSON in the OCI layout")
         }
         return object
     }
 
     /// Canonical enough to be reproducible: sorted keys, no whitespace, slashes unescaped.
-    private static func json(_ object: Any) throws -> Data {
-        try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+    private static func json(_ object: Any) throws(ChangerecError) -> [UInt8] {
+        do {
+            return Array(
+                try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+        } catch {
+            throw ChangerecError(.system, "cannot encode JSON for the OCI layout: \(error.localizedDescription)")
+        }
     }
 
-    private static func writeAtomically(_ data: Data, to url: URL) throws {
-        try data.write(to: url, options: .atomic)
+    private static func kind(_ type: ChangerecSystem.FileType) -> String {
+        switch type {
+        case .symlink: "a symbolic link"
+        case .directory: "a directory"
+        case .fifo: "a fifo"
+        case .characterDevice, .blockDevice: "a device"
+        case .socket: "a socket"
+        case .regular, .unknown: "not a regular file"
+        }
+    }
+
+    private static func refusal(_ layout: String, _ name: String, _ what: String) -> ChangerecError {
+        ChangerecError(
+            .unsafePath,
+            "will not use OCI layout '\(layout)': '\(name)' is \(what); changerec never writes through or replaces a symbolic link or special file in a layout"
+        )
     }
 }

@@ -74,7 +74,11 @@ public struct Recorder {
                 .header(
                     JournalHeader(
                         root: rootPath, backend: backend.name, backendReason: choice.reason, argv: request.command,
-                        startNanoseconds: startWall, host: Host.name(), recorderPID: ChildProcess.currentID)))
+                        startNanoseconds: startWall, host: Host.name(), recorderPID: ChildProcess.currentID,
+                        // fstat of a descriptor held open fails only on our own bug; the field is then absent.
+                        rootIdentity: (try? FileSystem.status(of: rootFD)).map {
+                            JournalHeader.RootIdentity(device: $0.device, inode: $0.inode)
+                        })))
             log.take(armOutputs)
             try writer.flush()
         } catch {

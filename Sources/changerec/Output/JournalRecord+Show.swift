@@ -11,7 +11,7 @@ extension JournalRecord {
         case .header(let header):
             let argv = header.argv.map(shellQuoted).joined(separator: " ")
             return """
-                root     \(RelativePath.escaped(header.root))
+                root     \(RelativePath.escaped(header.root))\(header.rootIdentity.map { " (\($0))" } ?? "")
                 backend  \(header.backend) (\(header.backendReason))
                 command  \(argv)
                 started  \(Timestamp.iso8601(nanoseconds: header.startNanoseconds)) on \(header.host), recorder pid \(header.recorderPID)
@@ -86,6 +86,10 @@ extension JournalRecord {
             object.add("start", Timestamp.iso8601(nanoseconds: header.startNanoseconds))
             object.add("host", header.host)
             object.add("recorder_pid", header.recorderPID)
+            if let identity = header.rootIdentity {
+                object.add("root_device", identity.device)
+                object.add("root_inode", identity.inode)
+            }
         case .event(let event):
             object.add("record", "event")
             object.add("seq", event.sequence)

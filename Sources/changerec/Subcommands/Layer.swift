@@ -10,8 +10,11 @@ struct Layer: ParsableCommand {
         discussion: """
             With several journals (in step order) the layer is their squash. Files are read from ROOT
             beneath it only (openat2 RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS) and checked against each journal's
-            seal: a tree that changed since the step is refused unless --allow-drift. The layer is written to
-            a temporary file and renamed on success; a failure leaves nothing behind.
+            seal: a tree that changed since the step is refused unless --allow-drift; so is a ROOT that is not
+            the directory recorded (replaced, or now a symbolic link) unless --root names a tree on purpose.
+            -o FILE is written to a temporary file and renamed on success, so a failure leaves nothing behind;
+            -o - (standard output), a fifo or a character device is streamed to, and the digests go to
+            standard error when standard output carries the layer.
             """)
 
     @Argument(
@@ -22,7 +25,9 @@ struct Layer: ParsableCommand {
         name: .long, help: ArgumentHelp("The tree to read (default: the ROOT the journal names).", valueName: "dir"))
     var root: String?
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Where to write the layer.", valueName: "file"))
+    @Option(
+        name: .shortAndLong,
+        help: ArgumentHelp("Where to write the layer ('-' for standard output).", valueName: "file"))
     var output: String?
 
     @Option(name: .long, help: "Compression: gzip or none.")
@@ -65,8 +70,47 @@ struct Layer: ParsableCommand {
     }
 
     func run() throws {
+        let journals = try loadJournals()
+        let changeSets = journals.map(\.changeSet)
+        let root: LayerRoot
+        let plan = LayerPlan(squashing: changeSets)
+        let target: LayerOutput?
+        let layout: OCILayout?
+        do {
+            root = try LayerRoot(
+                journals: journals.map { ($0.path, $0.changeSet.header) }, explicit: self.root.map(rawArgument))
+            // Refusals come before any output is touched, so a refused layer leaves nothing behind.
+            try LayerWriter.checkNames(plan, rootPath: root.path)
+            target = try output.map { (path) throws(ChangerecError) in try LayerOutput.classify(path) }
+            layout = try ociLayout.map { (path) throws(ChangerecError) in try OCILayout(path: path) }
+        } catch {
+            throw fail(error)
+        }
+        for warning in root.warnings { StandardStreams.writeError("changerec: warning: \(warning)\n") }
+        let options = layerOptions()
+        let delivery = LayerDelivery(
+            writer: LayerWriter(root: root.descriptor, rootPath: root.path), plan: plan, options: options,
+            layout: layout, tag: tag, history: LayerHistory(changeSets))
+        let result: LayerResult
+        // The writer holds ROOT's descriptor, which `root` closes when it goes: keep it until the end.
+        defer { withExtendedLifetime(root) {} }
+        do {
+            switch target {
+            case .replace(let path)?: result = try delivery.replacing(path)
+            case let stream? where stream.isStream: result = try delivery.streaming(to: stream)
+            default: result = try delivery.intoLayoutOnly()
+            }
+        } catch {
+            throw fail(error)
+        }
+        if options.progress != nil && result.uncompressedSize >= 64 << 20 { StandardStreams.writeError("\n") }
+        report(result, summaryToError: target == .standardOutput)
+        try finishOutput()
+    }
+
+    private func loadJournals() throws -> [(path: [UInt8], changeSet: ChangeSet)] {
         let paths = try journals.isEmpty ? [journalPath(nil)] : journals.map(rawArgument)
-        var changeSets: [ChangeSet] = []
+        var loaded: [(path: [UInt8], changeSet: ChangeSet)] = []
         for path in paths {
             let changeSet: ChangeSet
             do {
@@ -81,18 +125,12 @@ struct Layer: ParsableCommand {
                         "journal '\(String(decoding: path, as: UTF8.self))' is incomplete (no seal): a layer from it could miss changes; pass --force to build it from its events alone"
                     ))
             }
-            changeSets.append(changeSet)
+            loaded.append((path, changeSet))
         }
-        // Invariant: at least one journal was loaded above.
-        let rootPath = root.map(rawArgument) ?? changeSets[changeSets.count - 1].header.root
-        let rootFD: FileDescriptor
-        do throws(Errno) {
-            rootFD = try FileSystem.open(rootPath, flags: O_RDONLY | O_DIRECTORY)
-        } catch {
-            throw fail(ChangerecError.system("open ROOT", path: String(decoding: rootPath, as: UTF8.self), error))
-        }
-        defer { FileSystem.close(rootFD) }
+        return loaded
+    }
 
+    private func layerOptions() -> LayerOptions {
         var options = LayerOptions()
         options.gzip = compress == "gzip"
         options.sourceDateEpoch = sourceDateEpoch
@@ -104,50 +142,12 @@ struct Layer: ParsableCommand {
                 }
             }
         }
-        let plan = LayerPlan(squashing: changeSets)
-        let layout: OCILayout?
-        do {
-            layout = try ociLayout.map { (path) throws(ChangerecError) in try OCILayout(path: path) }
-        } catch {
-            throw fail(error)
-        }
-        let temporary = output.map { Self.temporaryPath(beside: $0) } ?? layout?.temporaryBlobPath() ?? ""
-        PartialOutput.removeOnSignal(temporary)
-        defer { PartialOutput.clear() }
-        let result: LayerResult
-        do throws(ChangerecError) {
-            result = try write(plan, root: rootFD, rootPath: rootPath, to: temporary, options: options)
-        } catch {
-            unlink(temporary)
-            throw fail(error)
-        }
-        if options.progress != nil && result.uncompressedSize >= 64 << 20 { StandardStreams.writeError("\n") }
-        do {
-            // -o first: the layout is updated only once the layer is in place where it was asked for.
-            if let output {
-                if rename(temporary, output) != 0 {
-                    throw ChangerecError(.system, "cannot move the layer to '\(output)': \(Errno(rawValue: errno))")
-                }
-            }
-            if let layout {
-                let blob = output == nil ? temporary : layout.temporaryBlobPath()
-                if let output { try FileManager.default.copyItem(atPath: output, toPath: blob) }
-                let last = changeSets[changeSets.count - 1].header
-                _ = try layout.addLayer(
-                    temporaryPath: blob, layer: result, tag: tag,
-                    created: Timestamp.iso8601(nanoseconds: last.startNanoseconds),
-                    createdBy: changeSets.map {
-                        $0.header.argv.map { String(decoding: $0, as: UTF8.self) }.joined(separator: " ")
-                    }
-                    .joined(separator: " && "))
-            }
-        } catch let error as ChangerecError {
-            unlink(temporary)
-            throw fail(error)
-        } catch {
-            unlink(temporary)
-            throw fail(ChangerecError(.system, "cannot write the layer: \(error.localizedDescription)"))
-        }
+        return options
+    }
+
+    /// Warnings, then the digests: on standard output, or on standard error when standard output carries
+    /// the layer itself.
+    private func report(_ result: LayerResult, summaryToError: Bool) {
         for drift in result.drift {
             StandardStreams.writeError(
                 "changerec: warning: \(drift.path) differs from the seal (\(drift.reason)); written as it is now\n")
@@ -156,6 +156,7 @@ struct Layer: ParsableCommand {
             StandardStreams.writeError(
                 "changerec: warning: \(path) is a socket, which a tar layer cannot hold; left out\n")
         }
+        let summary: String
         if json {
             var object = JSONObject()
             object.add("diff_id", result.diffID)
@@ -166,34 +167,11 @@ struct Layer: ParsableCommand {
             object.add("entries", result.entries)
             if let output { object.add("output", output) }
             if let ociLayout { object.add("oci_layout", ociLayout) }
-            StandardStreams.writeOutput(object.text + "\n")
+            summary = object.text + "\n"
         } else {
-            StandardStreams.writeOutput(
+            summary =
                 "diff_id \(result.diffID)\ndigest  \(result.digest)\nsize    \(result.size)\nentries \(result.entries)\n"
-            )
         }
-        try finishOutput()
-    }
-
-    private func write(
-        _ plan: LayerPlan, root: FileDescriptor, rootPath: [UInt8], to temporary: String, options: LayerOptions
-    ) throws(ChangerecError) -> LayerResult {
-        let fd: FileDescriptor
-        do {
-            fd = try FileSystem.open(Array(temporary.utf8), flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o644)
-        } catch {
-            throw ChangerecError.system("create", path: temporary, error)
-        }
-        defer { FileSystem.close(fd) }
-        return try LayerWriter(root: root, rootPath: rootPath).write(
-            plan, to: fd, outputPath: Array(temporary.utf8), options: options)
-    }
-
-    /// `DIR/.NAME.partial-PID`, on the output's file system so the final rename is atomic.
-    static func temporaryPath(beside output: String) -> String {
-        let url = URL(fileURLWithPath: output)
-        return url.deletingLastPathComponent().appendingPathComponent(
-            ".\(url.lastPathComponent).partial-\(getpid())"
-        ).path
+        if summaryToError { StandardStreams.writeError(summary) } else { StandardStreams.writeOutput(summary) }
     }
 }
