@@ -43,7 +43,7 @@ time_changerec() {
     local backend=$1 t0 t1
     rm -rf "$root/.changerec"
     t0=$(now)
-    (cd "$root" && "$bin" --quiet --backend "$backend" --journal "$work/$backend.journal" -- true)
+    (cd "$root" && "$bin" --quiet --force --backend "$backend" --journal "$work/$backend.journal" -- true)
     t1=$(now)
     echo "$t1 - $t0" | bc -l
 }

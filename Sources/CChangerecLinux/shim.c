@@ -218,3 +218,23 @@ void cchangerec_remove_on_signal_clear(void) {
     signal(SIGTERM, SIG_DFL);
     signal(SIGHUP, SIG_DFL);
 }
+
+static int cchangerec_argument_count = 0;
+static char **cchangerec_argument_vector = NULL;
+
+/// glibc calls every function in .init_array with (argc, argv, envp), in dynamic executables (ld.so's
+/// _dl_init) and static ones (csu's call_init) alike; the kernel's argv then stays valid for the life
+/// of the process. This keeps them, so changerec does not depend on /proc for its own arguments.
+static void cchangerec_keep_arguments(int argc, char **argv, char **envp) {
+    (void)envp;
+    cchangerec_argument_count = argc;
+    cchangerec_argument_vector = argv;
+}
+
+__attribute__((section(".init_array"), used))
+static void (*const cchangerec_keep_arguments_entry)(int, char **, char **) = cchangerec_keep_arguments;
+
+char **cchangerec_arguments(int *count) {
+    *count = cchangerec_argument_count;
+    return cchangerec_argument_vector;
+}

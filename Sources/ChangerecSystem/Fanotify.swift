@@ -94,6 +94,17 @@ public final class Fanotify {
         }.get()
     }
 
+    /// Marks the whole file system holding the open directory `directory` (`FAN_MARK_FILESYSTEM` with a
+    /// NULL path), whether or not it is a mount point this process can see.
+    ///
+    /// - Throws: as the form taking a path.
+    public func markFilesystem(of directory: FileDescriptor, mask: UInt64) throws(Errno) {
+        let flags = UInt32(FAN_MARK_ADD) | UInt32(FAN_MARK_FILESYSTEM)
+        _ = try valueOrErrno("fanotify_mark") {
+            cchangerec_fanotify_mark(descriptor.rawValue, flags, mask, directory.rawValue, nil)
+        }.get()
+    }
+
     /// Reads the events queued now; empty when none are.
     public func readAvailable() throws(Errno) -> [Record] {
         let count: Int

@@ -159,6 +159,36 @@ public enum FileSystem {
                 start: UnsafeRawPointer(result).assumingMemoryBound(to: UInt8.self), count: strlen(result)))
     }
 
+    /// The path of the directory open as `directory` relative to the directory open as `root` (empty for
+    /// `root` itself), found by walking `..` and looking each directory up by inode in its parent: what
+    /// the `/proc/self/fd` link tells, for when `/proc` is not mounted. `nil` when `directory` does not
+    /// lie below `root` (the walk reached `/` first) or a step fails (a mount point: its entry in the
+    /// parent names the directory it covers).
+    public static func path(of directory: FileDescriptor, below root: FileDescriptor) -> [UInt8]? {
+        guard let top = try? status(of: root),
+            var current = try? open([0x2E], relativeTo: directory, flags: O_RDONLY | O_DIRECTORY)
+        else { return nil }
+        defer { close(current) }
+        var components: [[UInt8]] = []
+        // PATH_MAX / 2: deeper than any path that can be named.
+        for _ in 0..<2048 {
+            guard let here = try? status(of: current) else { return nil }
+            if here.device == top.device && here.inode == top.inode {
+                return Array(components.reversed().joined(separator: [0x2F]))
+            }
+            guard let parent = try? open([0x2E, 0x2E], relativeTo: current, flags: O_RDONLY | O_DIRECTORY) else {
+                return nil
+            }
+            close(current)
+            current = parent
+            guard let above = try? status(of: parent), above.device != here.device || above.inode != here.inode,
+                let entry = (try? DirectoryReader.entries(of: parent))?.first(where: { $0.inode == here.inode })
+            else { return nil }
+            components.append(entry.name)
+        }
+        return nil
+    }
+
     /// The current working directory. The corresponding C function is `getcwd`.
     public static func currentDirectory() throws(Errno) -> [UInt8] {
         guard let cwd = getcwd(nil, 0) else { throw currentErrno() }

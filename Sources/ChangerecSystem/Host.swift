@@ -57,6 +57,10 @@ public enum Host {
         public var state: Character
     }
 
+    /// Whether `/proc` is mounted: without it (a fresh chroot, a minimal container) the process table,
+    /// mountinfo and descriptor paths cannot be read.
+    public static var hasProc: Bool { access("/proc/self/stat", F_OK) == 0 }
+
     /// Every process visible in `/proc` now. Processes that end while the table is read are left out.
     public static func processTable() -> [ProcessInfo] {
         guard let directory = try? FileSystem.open(Array("/proc".utf8), flags: O_RDONLY | O_DIRECTORY) else {

@@ -53,13 +53,31 @@ public struct Inotify: ~Copyable {
     /// Watches the directory open as `directory` (through its `/proc/self/fd` link, so the watch lands on
     /// that very inode). Returns the watch descriptor; a directory already watched returns its old one.
     ///
+    /// Without `/proc` (a fresh chroot, a minimal container) the link does not exist: the watch is then
+    /// added to `.` after `fchdir` to the directory, which names the same inode, and the working directory
+    /// is restored at once. The recorder has one thread, so nothing else sees the detour.
+    ///
     /// - Throws: `ENOSPC` when `fs.inotify.max_user_watches` is exhausted.
     public func addWatch(onOpenDirectory directory: FileDescriptor, mask: UInt32) throws(Errno) -> Int32 {
-        let path = Array("/proc/self/fd/\(directory.rawValue)".utf8)
-        return try withCPath(path) { cPath in
-            valueOrErrno("inotify_add_watch") { inotify_add_watch(descriptor.rawValue, cPath, mask) }
-        }.get()
+        if Self.hasProcFileDescriptors {
+            let path = Array("/proc/self/fd/\(directory.rawValue)".utf8)
+            return try withCPath(path) { cPath in
+                valueOrErrno("inotify_add_watch") { inotify_add_watch(descriptor.rawValue, cPath, mask) }
+            }.get()
+        }
+        let saved = try valueOrErrno("open") { cchangerec_openat(AT_FDCWD, ".", CCHANGEREC_O_PATH | O_CLOEXEC, 0) }
+            .get()
+        defer {
+            // Invariant: `saved` was the working directory a moment ago and is still open.
+            _ = fchdir(saved)
+            _ = Glibc.close(saved)
+        }
+        _ = try valueOrErrno("fchdir") { fchdir(directory.rawValue) }.get()
+        return try valueOrErrno("inotify_add_watch") { inotify_add_watch(descriptor.rawValue, ".", mask) }.get()
     }
+
+    /// Whether `/proc/self/fd` exists; read once, when the first watch is added.
+    private static let hasProcFileDescriptors = access("/proc/self/fd", F_OK) == 0
 
     /// Stops a watch; a watch the kernel already dropped (its directory is gone) is not an error.
     public func removeWatch(_ watch: Int32) {

@@ -71,9 +71,13 @@ public enum Mounts {
         public var fileSystemType: String
     }
 
-    /// Every mount this process sees. Mount points are unescaped (`\040` is a space).
-    public static func all() -> [Mount] {
-        guard let fd = try? FileSystem.open(Array("/proc/self/mountinfo".utf8), flags: O_RDONLY) else { return [] }
+    /// Every mount this process sees, or none when `/proc` is not mounted (see ``list()``).
+    public static func all() -> [Mount] { list() ?? [] }
+
+    /// Every mount this process sees; `nil` when `/proc/self/mountinfo` cannot be read (no `/proc` in a
+    /// fresh chroot or a minimal container). Mount points are unescaped (`\040` is a space).
+    public static func list() -> [Mount]? {
+        guard let fd = try? FileSystem.open(Array("/proc/self/mountinfo".utf8), flags: O_RDONLY) else { return nil }
         defer { FileSystem.close(fd) }
         var bytes: [UInt8] = []
         var offset: Int64 = 0

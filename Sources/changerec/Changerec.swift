@@ -16,13 +16,15 @@ struct Changerec: ParsableCommand {
         defaultSubcommand: Record.self
     )
 
-    /// As ArgumentParser's, except that `diff` reports a usage error with status 2, as diff(1) does.
+    /// As ArgumentParser's, except that `diff` reports a usage error with status 2, as diff(1) does, and
+    /// that the arguments come from ``RawArguments``, which needs no `/proc`.
     static func main() {
+        let arguments = Array(RawArguments.strings().dropFirst())
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(arguments)
             try command.run()
         } catch {
-            if CommandLine.arguments.dropFirst().first == "diff", !(error is ExitCode) {
+            if arguments.first == "diff", !(error is ExitCode) {
                 StandardStreams.writeError(fullMessage(for: error) + "\n")
                 exit(withError: ExitCode(2))
             }

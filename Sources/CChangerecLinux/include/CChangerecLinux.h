@@ -270,4 +270,9 @@ void cchangerec_gzip_close(cchangerec_gzip *stream);
 extern char **environ;
 static inline char **cchangerec_environ(void) { return environ; }
 
+/// The arguments the process was started with, as glibc handed them to the program's constructors;
+/// NULL (and 0) if no constructor ran. Swift's CommandLine reads /proc/self/cmdline on Linux, which a
+/// fresh chroot or a minimal container does not have: without /proc it is empty.
+char **cchangerec_arguments(int *count);
+
 #endif

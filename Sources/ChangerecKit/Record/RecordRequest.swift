@@ -15,6 +15,8 @@ public struct RecordRequest: Sendable {
     public var root: [UInt8]?
     /// `--journal FILE`; `nil` picks the next free `ROOT/.changerec/NNNN.journal`.
     public var journal: [UInt8]?
+    /// `--force`: an existing regular file at ``journal`` may be replaced; without it, it is refused.
+    public var force = false
     public var backend: BackendChoice = .auto
     /// Wait for every descendant of the command, not only the command itself.
     public var waitForDescendants = false

@@ -41,7 +41,8 @@ public struct Recorder {
             throw ChangerecError.system("set up signal handling", error)
         }
 
-        let (journalFD, journalPath) = try JournalLocation.create(explicit: request.journal, root: rootPath)
+        let (journalFD, journalPath) = try JournalLocation.create(
+            explicit: request.journal, root: rootPath, rootDescriptor: rootFD, force: request.force)
         let writer = JournalWriter(descriptor: journalFD, path: journalPath)
         var excluded = [RelativePath(trusted: JournalLocation.directoryName)]
         if let inside = JournalLocation.relative(journalPath, below: rootPath) { excluded.append(inside) }

@@ -2,8 +2,8 @@ import ChangerecSystem
 import Glibc
 import SystemPackage
 
-/// The privileged backend: one fanotify group with a `FAN_MARK_FILESYSTEM` mark on every file system that
-/// has a mount at or below ROOT. No watch per directory, no watch limit, no race with new directories,
+/// The privileged backend: one fanotify group with a `FAN_MARK_FILESYSTEM` mark on ROOT's file system and
+/// on every file system mounted below ROOT. No watch per directory, no watch limit, no race with new directories,
 /// an unlimited queue, and the process behind every change.
 ///
 /// fanotify names a directory by its file handle, not its path. The backend keeps a handle → path map,
@@ -35,6 +35,7 @@ public final class FanotifyBackend: WatchBackend {
         | Fanotify.Mask.modify | Fanotify.Mask.closeWrite | Fanotify.Mask.onDirectory | Fanotify.Mask.openExec
 
     private let fanotify: Fanotify
+    private let root: FileDescriptor
     private let rootPath: [UInt8]
     private let exclusions: Exclusions
     private let walker: TreeWalker
@@ -51,13 +52,16 @@ public final class FanotifyBackend: WatchBackend {
     private var created: Set<RelativePath> = []
     /// The file systems marked, for the journal and messages.
     public private(set) var markedFilesystems: [String] = []
+    /// Set once arming is complete: a file system that cannot be marked is then a note, not a refusal.
+    private var armed = false
 
-    /// Creates the group and marks every file system with a mount at or below ROOT.
+    /// Creates the group and marks ROOT's file system and every file system mounted below ROOT.
     ///
     /// - Throws: `ChangerecError` with code `.backendUnavailable` and a one-line reason: no privilege
     ///   (EPERM), a kernel without the report flags (EINVAL), a file system that cannot be marked
     ///   (EOPNOTSUPP for overlayfs without nfs_export, EXDEV for a btrfs subvolume, ENODEV for FUSE).
     public init(root: FileDescriptor, rootPath: [UInt8], exclusions: Exclusions) throws(ChangerecError) {
+        self.root = root
         self.rootPath = rootPath
         self.exclusions = exclusions
         walker = TreeWalker(root: root, rootPath: rootPath, exclusions: exclusions)
@@ -74,32 +78,21 @@ public final class FanotifyBackend: WatchBackend {
         } catch {
             throw ChangerecError(.backendUnavailable, "fanotify_init failed: \(error)", errno: error)
         }
-        for mount in Self.mounts(under: rootPath) {
-            let shown = printable(mount.mountPoint)
-            do {
-                try fanotify.markFilesystem(of: mount.mountPoint, mask: Self.eventMask)
-            } catch {
-                let why: String
-                switch error {
-                case .notSupported:
-                    why = "\(mount.fileSystemType) at '\(shown)' cannot be marked (overlayfs needs nfs_export=on)"
-                case .improperLink:
-                    why =
-                        "\(mount.fileSystemType) at '\(shown)' cannot be marked (EXDEV: a btrfs subvolume or a bind mount of a subtree)"
-                case .operationNotSupportedByDevice:
-                    why = "\(mount.fileSystemType) at '\(shown)' has no file handles (ENODEV: FUSE and similar)"
-                default:
-                    why = "\(mount.fileSystemType) at '\(shown)' cannot be marked: \(error)"
-                }
-                throw ChangerecError(.backendUnavailable, why, errno: error)
-            }
-            if let fd = try? FileSystem.open(mount.mountPoint, flags: O_RDONLY | O_DIRECTORY),
-                let fsid = try? FileHandles.fsid(of: fd)
-            {
-                if mountDescriptors[fsid] == nil { mountDescriptors[fsid] = fd } else { FileSystem.close(fd) }
-            }
-            markedFilesystems.append("\(mount.fileSystemType) \(shown)")
+        // ROOT's own file system is marked through ROOT's descriptor, never looked up in mountinfo: inside a
+        // chroot (or any root whose mount lies outside this process's view) no mount at or above ROOT is
+        // listed, and a lookup would mark nothing. mountinfo only adds the mounts below ROOT.
+        let listed = Mounts.list()
+        let holding = listed.flatMap { Self.mountHolding(rootPath, in: $0) }
+        try mark(root, shown: printable(rootPath), type: holding?.fileSystemType ?? "the file system of ROOT")
+        for mount in Self.mounts(below: rootPath, in: listed ?? [], skipping: holding?.device) {
+            // One that cannot be opened is not walked either: the walk notes it as unreadable.
+            guard let fd = try? FileSystem.open(mount.mountPoint, flags: O_RDONLY | O_DIRECTORY) else { continue }
+            defer { FileSystem.close(fd) }
+            try mark(fd, shown: printable(mount.mountPoint), type: mount.fileSystemType)
         }
+        // Without /proc the mounts below ROOT cannot be listed; the arming walk marks each file system it
+        // enters instead (see `recordHandle`), so nothing below ROOT goes unmarked either way.
+
         // Programs mostly live outside ROOT: watch their executions (and nothing else) on the file systems
         // of `/` and of $PATH, so a process that exits before /proc can be read still has a name.
         let programDirectories =
@@ -113,17 +106,53 @@ public final class FanotifyBackend: WatchBackend {
         for fd in mountDescriptors.values { FileSystem.close(fd) }
     }
 
-    /// The mounts whose file systems must be marked: the one holding ROOT and every one below it.
-    static func mounts(under root: [UInt8]) -> [Mounts.Mount] {
-        let all = Mounts.all()
-        let prefix = root == [0x2F] ? root : root + [0x2F]
-        // The mount holding ROOT is the last one listed whose mount point is ROOT or one of its ancestors.
-        let holding = all.last { mount in
+    /// Marks the file system holding the open directory `directory` and keeps a descriptor on it for
+    /// `open_by_handle_at`. A file system already marked is left alone.
+    ///
+    /// - Throws: `.backendUnavailable` with a one-line reason when the kernel refuses the mark.
+    private func mark(_ directory: FileDescriptor, shown: String, type: String) throws(ChangerecError) {
+        let fsid = try? FileHandles.fsid(of: directory)
+        if let fsid, mountDescriptors[fsid] != nil { return }
+        do {
+            try fanotify.markFilesystem(of: directory, mask: Self.eventMask)
+        } catch {
+            let subject = "\(type) at '\(shown)'"
+            let why: String
+            switch error {
+            case .notSupported:
+                why = "\(subject) cannot be marked (overlayfs needs nfs_export=on)"
+            case .improperLink:
+                why = "\(subject) cannot be marked (EXDEV: a btrfs subvolume or a bind mount of a subtree)"
+            case .operationNotSupportedByDevice:
+                why = "\(subject) has no file handles (ENODEV: FUSE and similar)"
+            default:
+                why = "\(subject) cannot be marked: \(error)"
+            }
+            throw ChangerecError(.backendUnavailable, why, errno: error)
+        }
+        if let fsid,
+            let fd = try? FileSystem.open(Array(".".utf8), relativeTo: directory, flags: O_RDONLY | O_DIRECTORY)
+        {
+            mountDescriptors[fsid] = fd
+        }
+        markedFilesystems.append("\(type) \(shown)")
+    }
+
+    /// The mount holding `root`: the last one listed whose mount point is ROOT or one of its ancestors;
+    /// `nil` when it lies outside this process's view (a chroot).
+    static func mountHolding(_ root: [UInt8], in mounts: [Mounts.Mount]) -> Mounts.Mount? {
+        mounts.last { mount in
             mount.mountPoint == [0x2F] || mount.mountPoint == root || root.starts(with: mount.mountPoint + [0x2F])
         }
-        var result = holding.map { [$0] } ?? []
-        var devices = Set(result.map(\.device))
-        for mount in all
+    }
+
+    /// The mounts strictly below ROOT whose file systems must be marked too: one per device, no pseudo
+    /// file systems, none on `skipping` (ROOT's own device, marked already).
+    static func mounts(below root: [UInt8], in mounts: [Mounts.Mount], skipping: String?) -> [Mounts.Mount] {
+        let prefix = root == [0x2F] ? root : root + [0x2F]
+        var devices = Set(skipping.map { [$0] } ?? [])
+        var result: [Mounts.Mount] = []
+        for mount in mounts
         where mount.mountPoint.starts(with: prefix) && !devices.contains(mount.device)
             && !PseudoFileSystems.isPseudo(mount)
         {
@@ -137,6 +166,7 @@ public final class FanotifyBackend: WatchBackend {
         var outputs: [WatchOutput] = []
         try walker.walk(from: .root, mode: .baseline, baseline: &baseline, into: &outputs, prepare: recordHandle)
         rootHandle = handleOfPath[.root]
+        armed = true
         return (baseline, outputs)
     }
 
@@ -272,9 +302,14 @@ public final class FanotifyBackend: WatchBackend {
             return nil
         }
         defer { FileSystem.close(fd) }
-        guard let current = FileHandles.currentPath(of: fd),
-            let path = JournalLocation.relative(current, below: rootPath) ?? (current == rootPath ? .root : nil)
-        else {
+        let found: RelativePath?
+        if let current = FileHandles.currentPath(of: fd) {
+            found = JournalLocation.relative(current, below: rootPath) ?? (current == rootPath ? .root : nil)
+        } else {
+            // No /proc to read the descriptor's path from: walk up to ROOT instead.
+            found = FileSystem.path(of: fd, below: root).flatMap { $0.isEmpty ? RelativePath.root : RelativePath($0) }
+        }
+        guard let path = found else {
             remember(outside: handle)
             return nil
         }
@@ -298,12 +333,31 @@ public final class FanotifyBackend: WatchBackend {
     private func recordHandle(_ path: RelativePath, _ directory: FileDescriptor, _ outputs: inout [WatchOutput])
         throws(ChangerecError)
     {
+        let handle: FileHandleKey
         do {
-            map(try FileHandles.handle(of: directory), to: path)
+            handle = try FileHandles.handle(of: directory)
         } catch {
             outputs.append(
                 .note(JournalNote(.unwatchedDirectory, path: path, "cannot get a file handle of \(path): \(error)")))
+            return
         }
+        if mountDescriptors[handle.fsid] == nil {
+            // A file system below ROOT that is not marked yet: mountinfo did not list it (no /proc) or it was
+            // mounted during the step. Marked now: at arming that is before the command starts.
+            let shown = rootPath == [0x2F] ? path.description : printable(rootPath) + path.description
+            do {
+                try mark(directory, shown: shown, type: "a file system")
+            } catch {
+                // Before the command starts this is a refusal; during the step, a gap said aloud.
+                guard armed else { throw error }
+                outputs.append(
+                    .note(
+                        JournalNote(
+                            .unwatchedDirectory, path: path, "\(error.message); changes below \(path) are not recorded")
+                    ))
+            }
+        }
+        map(handle, to: path)
     }
 
     private func map(_ handle: FileHandleKey, to path: RelativePath) {

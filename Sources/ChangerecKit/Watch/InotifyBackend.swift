@@ -295,7 +295,7 @@ public final class InotifyBackend: WatchBackend {
     static func limit(_ name: String, in directory: String = "/proc/sys/fs/inotify/") -> String {
         guard let fd = try? FileSystem.open(Array("\(directory)\(name)".utf8), flags: O_RDONLY),
             let bytes = try? FileSystem.read(fd, count: 64, at: 0)
-        else { return "?" }
+        else { return Host.hasProc ? "?" : "? (/proc is not mounted)" }
         FileSystem.close(fd)
         return String(decoding: bytes.filter { $0 != 0x0A }, as: UTF8.self)
     }

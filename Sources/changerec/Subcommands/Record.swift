@@ -23,6 +23,13 @@ struct Record: ParsableCommand {
             "Where to write the journal (default: the next free ROOT/.changerec/NNNN.journal).", valueName: "file"))
     var journal: String?
 
+    @Flag(
+        name: .long,
+        help:
+            "Replace the --journal file if it exists (a regular file only; without it, an existing journal is refused)."
+    )
+    var force = false
+
     @Option(
         name: .long,
         help: "Watcher backend: auto (fanotify where permitted, else inotify), fanotify (needs root) or inotify.")
@@ -55,6 +62,7 @@ struct Record: ParsableCommand {
         request.backend = BackendChoice(rawValue: backend) ?? .auto
         request.root = root.map(rawArgument)
         request.journal = journal.map(rawArgument)
+        request.force = force
         request.waitForDescendants = wait
         request.stallReaderUntilExit = Host.environment("CHANGEREC_TEST_STALL_READER") == "1"
         if !quiet { request.announce = { StandardStreams.writeError("changerec: \($0)\n") } }
