@@ -69,3 +69,26 @@ extension GroundTruthTests {
         #expect(extracted.groups == expected)
     }
 }
+
+@Suite("hard links: names that vanish before their events are read")
+struct VanishedLinkTests {
+    @Test(
+        "a link made, written through and removed before any event is read still changes the file it linked",
+        arguments: GroundTruthTests.backends)
+    func linkGoneBeforeRead(backend: String) throws {
+        if backend == "fanotify" && getuid() != 0 {
+            try Test.cancel("fanotify needs root (CAP_SYS_ADMIN): run the tests as root to cover this backend")
+        }
+        let tree = try TemporaryTree()
+        try tree.prepare("echo 1 > a && mkdir d && echo 1 > d/b")
+        // The reader is held back until the command has ended: the new name is gone when its create is read,
+        // so inotify cannot learn its inode by `lstat` and fanotify has only the link count's file handle.
+        let truth = try GroundTruth.run(
+            "ln a d/c && echo 2 >> d/c && rm d/c", in: tree, backend: backend,
+            environment: ["CHANGEREC_TEST_STALL_READER": "1"])
+        #expect(truth.missing.isEmpty, "missed: \(truth.missing)\nrecorded: \(truth.changes.changes)")
+        #expect(truth.changes.entry("a")?.kind == "C")
+        let layerProblems = try truth.layerDifferences(in: tree)
+        #expect(layerProblems.isEmpty, "\(layerProblems)")
+    }
+}
