@@ -51,18 +51,36 @@ struct SealBuilder {
             identities.insert(FileIdentity(status))
         }
         var siblings = Set(baseline.paths(withIdentities: identities))
-        if unidentified { siblings.formUnion(changedSinceArming(cursor: cursor)) }
+        if unidentified { siblings.formUnion(changedSinceArming()) }
         return siblings.filter { !named.contains($0) && !exclusions.contains($0) }.sorted(by: RelativePath.treeOrder)
     }
 
     /// Names of the baseline, other than directories, whose inode changed after arming (a second of margin:
-    /// the kernel stamps `st_ctime` from a clock that may lag the one read at arming by a tick).
-    private func changedSinceArming(cursor: ParentCursor) -> [RelativePath] {
+    /// the kernel stamps `st_ctime` from a clock that may lag the one read at arming by a tick). One walk of
+    /// the tree as it is now, a `stat` per name and no sorting: a name gone since had its own event.
+    private func changedSinceArming() -> [RelativePath] {
         let since = baseline.armedAt - 1_000_000_000
-        return baseline.nonDirectories.keys.sorted(by: RelativePath.treeOrder).filter { path in
-            guard let status = cursor.status(of: path) else { return false }
-            return status.ctimeSeconds * 1_000_000_000 + Int64(status.ctimeNanoseconds) >= since
+        var result: [RelativePath] = []
+        var stack = [RelativePath.root]
+        while let path = stack.popLast() {
+            guard !exclusions.contains(path),
+                let fd = try? FileSystem.openBeneath(path.bytes, in: root, flags: O_RDONLY | O_DIRECTORY)
+            else { continue }
+            defer { FileSystem.close(fd) }
+            for entry in (try? DirectoryReader.entries(of: fd)) ?? [] {
+                guard let child = path.appending(entry.name) else { continue }
+                if entry.type == .directory {
+                    stack.append(child)
+                    continue
+                }
+                guard let status = try? FileSystem.status(of: entry.name, in: fd), status.type != .directory,
+                    status.ctimeSeconds * 1_000_000_000 + Int64(status.ctimeNanoseconds) >= since,
+                    baseline.identity(of: child) != nil
+                else { continue }
+                result.append(child)
+            }
         }
+        return result
     }
 
     /// Seal entries for `paths`, handed on one at a time so memory holds one entry, not all of them.
