@@ -64,6 +64,9 @@ public struct GroundTruth: Sendable {
         try LayerApplier.apply(layer: layer, to: tree.base + "/before-copy")
         let applied = try TreeSnapshot.take(tree.base + "/before-copy")
         problems += applied.differences(to: after).map { "applied layer differs: \($0)" }
+        // Names that share an inode after the step share one in the applied tree too.
+        let links = try HardLinkGroups.take(tree.base + "/before-copy")
+        problems += links.differences(to: try HardLinkGroups.take(tree.root)).map { "applied layer: \($0)" }
         return problems
     }
 }

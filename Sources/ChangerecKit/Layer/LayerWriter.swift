@@ -162,23 +162,27 @@ public struct LayerWriter {
         if let expected {
             compare(path, status: status, target: target, attributes: attributes, expected: expected, state: &state)
         }
-        if status.type == .regular {
-            let identity = FileIdentity(device: status.device, inode: status.inode)
-            if status.linkCount > 1, let first = state.links[identity] {
-                header.kind = .hardLink
-                header.linkName = first.bytes
-                try state.tar.write(header)
-            } else {
-                if status.linkCount > 1 { state.links[identity] = path }
-                header.size = status.size
-                try state.tar.write(header)
+        // Every inode that is not a directory and has more than one name — a file, but also a symbolic link,
+        // a fifo or a device node, since link(2) does not follow symbolic links — is written once, under its
+        // first name in the layer; its other names are hard-link entries to that one (as Docker's archive
+        // package does), so an applier makes them one inode again.
+        let identity = FileIdentity(status)
+        if status.type != .directory && status.linkCount > 1, let first = state.links[identity] {
+            header.kind = .hardLink
+            header.linkName = first.bytes
+            header.deviceMajor = 0
+            header.deviceMinor = 0
+            try state.tar.write(header)
+        } else {
+            if status.type != .directory && status.linkCount > 1 { state.links[identity] = path }
+            if status.type == .regular { header.size = status.size }
+            try state.tar.write(header)
+            if status.type == .regular {
                 let digest = try copyContent(name, in: directory, path: path, status: status, state: &state)
                 if let expectedDigest = expected?.contentDigest, digest != expectedDigest {
                     state.addDrift(path, "content")
                 }
             }
-        } else {
-            try state.tar.write(header)
         }
         state.entries += 1
     }
@@ -275,11 +279,6 @@ public struct LayerWriter {
         let digits = Array("0123456789abcdef")
         return String(bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0xF)]] })
     }
-}
-
-private struct FileIdentity: Hashable {
-    var device: UInt64
-    var inode: UInt64
 }
 
 /// What one layer write carries from entry to entry.

@@ -170,7 +170,9 @@ public struct Recorder {
         let sealer = SealBuilder(root: rootFD, baseline: baseline, exclusions: exclusions)
         // The other names of a hard-linked file changed with it, unreported: say they were touched.
         log.take(
-            sealer.hardLinkSiblings(of: log.table.paths).map {
+            sealer.hardLinkSiblings(
+                of: log.table.paths, reported: log.inodes, unidentified: log.unidentifiedName
+            ).map {
                 .event(JournalEvent(.touch, $0, isSynthesized: true))
             })
 
@@ -234,6 +236,10 @@ private struct StepLog {
     let tracker: ProcessTracker?
     var table = PathTable()
     var notes: [JournalNote] = []
+    /// Inodes reached through names the baseline cannot vouch for, and whether some name's inode could not
+    /// be learnt: for the other names of hard-linked inodes.
+    var inodes: Set<FileIdentity> = []
+    var unidentifiedName = false
 
     /// Reads the process events queued now, so the processes behind the next batch are known.
     mutating func drainProcesses() {
@@ -258,6 +264,10 @@ private struct StepLog {
 
             case .processName(let pid, let name):
                 tracker?.executed(pid, name: name)
+            case .inode(let identity):
+                inodes.insert(identity)
+            case .unidentifiedName:
+                unidentifiedName = true
             case .note(var note):
 
                 note.time = now

@@ -25,29 +25,62 @@ struct SealBuilder {
         return all.filter { !exclusions.contains($0) }.sorted(by: RelativePath.treeOrder)
     }
 
-    /// Other names, from the baseline, of the regular files among `named` that have more than one link.
-    /// A write or chmod through one name changes them all, but the kernel reports only the name used.
-    func hardLinkSiblings(of named: Set<RelativePath>) -> [RelativePath] {
+    /// Other names, from the baseline, of the inodes the step may have changed through one of their names.
+    /// A write, chmod or chown through one name changes them all, but the kernel reports only the name used
+    /// — and that name may be gone, moved away or replaced by the time of the seal, so the inode is found
+    /// from what was known while it was still there, never only from the named path as it is now:
+    /// - a named path that existed before the step: the inode the baseline saw under it;
+    /// - a named path that exists now, with more than one link: its inode now;
+    /// - `reported`: inodes the backend learnt during the step for names the baseline cannot vouch for
+    ///   (made, moved in, or below a renamed directory) — a hard link made during the step among them;
+    /// - `unidentified`: a name made during the step whose inode nobody could learn. It may have been a link
+    ///   to any inode of the baseline, so every name of the baseline is checked with one `lstat` and those
+    ///   whose inode changed during the step (`st_ctime`, which nothing can set back) are taken. Costly (a
+    ///   `stat` per name of the baseline) but never a miss; the backends make it rare.
+    func hardLinkSiblings(
+        of named: Set<RelativePath>, reported: Set<FileIdentity> = [], unidentified: Bool = false
+    ) -> [RelativePath] {
         // In tree order, so the cursor opens each parent directory once.
         let cursor = ParentCursor(root: root)
-        var identities: Set<Identity> = []
+        var identities = reported
         for path in named.sorted(by: RelativePath.treeOrder) {
-            guard let status = cursor.status(of: path), status.type == .regular, status.linkCount > 1 else { continue }
-            identities.insert(Identity(device: status.device, inode: status.inode))
-        }
-        guard !identities.isEmpty else { return [] }
-        let candidates = baseline.paths(withInodes: Set(identities.map(\.inode))).sorted(by: RelativePath.treeOrder)
-        return candidates.filter { path in
-            guard !named.contains(path), !exclusions.contains(path), let status = cursor.status(of: path) else {
-                return false
+            if let before = baseline.identity(of: path) { identities.insert(before) }
+            guard let status = cursor.status(of: path), status.type != .directory, status.linkCount > 1 else {
+                continue
             }
-            return identities.contains(Identity(device: status.device, inode: status.inode))
+            identities.insert(FileIdentity(status))
         }
+        var siblings = Set(baseline.paths(withIdentities: identities))
+        if unidentified { siblings.formUnion(changedSinceArming()) }
+        return siblings.filter { !named.contains($0) && !exclusions.contains($0) }.sorted(by: RelativePath.treeOrder)
     }
 
-    private struct Identity: Hashable {
-        var device: UInt64
-        var inode: UInt64
+    /// Names of the baseline, other than directories, whose inode changed after arming (a second of margin:
+    /// the kernel stamps `st_ctime` from a clock that may lag the one read at arming by a tick). One walk of
+    /// the tree as it is now, a `stat` per name and no sorting: a name gone since had its own event.
+    private func changedSinceArming() -> [RelativePath] {
+        let since = baseline.armedAt - 1_000_000_000
+        var result: [RelativePath] = []
+        var stack = [RelativePath.root]
+        while let path = stack.popLast() {
+            guard !exclusions.contains(path),
+                let fd = try? FileSystem.openBeneath(path.bytes, in: root, flags: O_RDONLY | O_DIRECTORY)
+            else { continue }
+            defer { FileSystem.close(fd) }
+            for entry in (try? DirectoryReader.entries(of: fd)) ?? [] {
+                guard let child = path.appending(entry.name) else { continue }
+                if entry.type == .directory {
+                    stack.append(child)
+                    continue
+                }
+                guard let status = try? FileSystem.status(of: entry.name, in: fd), status.type != .directory,
+                    status.ctimeSeconds * 1_000_000_000 + Int64(status.ctimeNanoseconds) >= since,
+                    baseline.identity(of: child) != nil
+                else { continue }
+                result.append(child)
+            }
+        }
+        return result
     }
 
     /// Seal entries for `paths`, handed on one at a time so memory holds one entry, not all of them.

@@ -1,18 +1,38 @@
 import ChangerecSystem
 
+/// An inode as the kernel tells it apart: the device of its file system and its inode number. An inode
+/// number alone is not enough, since the file systems mounted below ROOT number their inodes each from 1.
+public struct FileIdentity: Hashable, Sendable {
+    public var device: UInt64
+    public var inode: UInt64
+
+    public init(device: UInt64, inode: UInt64) {
+        self.device = device
+        self.inode = inode
+    }
+
+    public init(_ status: FileStatus) {
+        self.init(device: status.device, inode: status.inode)
+    }
+}
+
 /// The names that existed under ROOT before the step, with their `d_type`: read once at arming,
 /// without a `stat` per file. It decides whether a changed path is new (A), changed (C) or gone (D),
 /// and it is what an overflow rescan compares against.
 public struct Baseline: Sendable {
     public private(set) var types: [RelativePath: FileType] = [:]
-    /// Inode numbers of regular files (`d_ino`), to find the other names of a hard-linked file.
-    private var inodes: [RelativePath: UInt64] = [:]
+    /// The inode of every name that is not a directory (`d_ino` and the device of the directory that
+    /// holds it), to find the other names of a hard-linked file, symlink, fifo or device node.
+    private var identities: [RelativePath: FileIdentity] = [:]
+    /// When the walk began (wall clock, nanoseconds since the epoch): an inode whose `st_ctime` is later
+    /// was changed during the step.
+    public var armedAt: Int64 = 0
 
     public init() {}
 
-    public mutating func record(_ path: RelativePath, _ type: FileType, inode: UInt64 = 0) {
+    public mutating func record(_ path: RelativePath, _ type: FileType, identity: FileIdentity? = nil) {
         types[path] = type
-        if type == .regular && inode != 0 { inodes[path] = inode }
+        if type != .directory, let identity, identity.inode != 0 { identities[path] = identity }
     }
 
     /// The type `path` had before the step, or `nil` when it did not exist.
@@ -21,11 +41,20 @@ public struct Baseline: Sendable {
         return types[path]
     }
 
-    /// Regular files that had one of `wanted` as inode number before the step.
-    public func paths(withInodes wanted: Set<UInt64>) -> [RelativePath] {
-        guard !wanted.isEmpty else { return [] }
-        return inodes.compactMap { wanted.contains($0.value) ? $0.key : nil }
+    /// The inode `path` named before the step, when it was not a directory.
+    public func identity(of path: RelativePath) -> FileIdentity? {
+        identities[path]
     }
+
+    /// The names, other than directories, that named one of `wanted` before the step. One pass over the
+    /// baseline, made once per step at the seal.
+    public func paths(withIdentities wanted: Set<FileIdentity>) -> [RelativePath] {
+        guard !wanted.isEmpty else { return [] }
+        return identities.compactMap { wanted.contains($0.value) ? $0.key : nil }
+    }
+
+    /// Every name that was not a directory, with its inode.
+    public var nonDirectories: [RelativePath: FileIdentity] { identities }
 
     public var count: Int { types.count }
 }

@@ -17,6 +17,14 @@ import SystemPackage
 /// - An `O_TMPFILE` file is reported under a pseudo-name such as `#15` until it is linked; such a name
 ///   that was never created is not a path and is not recorded.
 /// - Events of changerec's own process are dropped.
+/// - `link(2)`, `unlink(2)` and a rename over a name change an inode's link count, which comes as an
+///   `FAN_ATTRIB` record carrying only the inode's handle — no directory, no name (the kernel reports it
+///   with `fsnotify_inode`, which knows no parent). Such a record, and any record of a name the baseline
+///   cannot vouch for (moved in, or below a directory renamed during the step), keeps the inode's handle;
+///   when the step has ended each is opened (`open_by_handle_at`) and `fstat`ed, and the inode handed on,
+///   for the seal to find its other names in the baseline: a write through a hard link made during the
+///   step, or through a name removed or replaced since, is not missed. A handle that no longer opens
+///   (ESTALE) is an inode with no name left, whose every removal was reported.
 public final class FanotifyBackend: WatchBackend {
     public let name = "fanotify"
     public let reportsProcesses = true
@@ -50,6 +58,13 @@ public final class FanotifyBackend: WatchBackend {
     private var mountDescriptors: [UInt64: FileDescriptor] = [:]
     /// Paths created in the step: a pseudo-name like `#15` that was never created is an O_TMPFILE.
     private var created: Set<RelativePath> = []
+    /// Handles of inodes whose other names may have changed unreported (see the notes above), opened when
+    /// the step has ended. Bounded: past the bound the seal is told some inode went unidentified.
+    private var linkedHandles: Set<FileHandleKey> = []
+    private var tooManyLinkedHandles = false
+    /// Directories renamed or moved in during the step: below them the baseline no longer says which inode
+    /// a name holds.
+    private var arrivedDirectories: Set<RelativePath> = []
     /// The file systems marked, for the journal and messages.
     public private(set) var markedFilesystems: [String] = []
     /// Set once arming is complete: a file system that cannot be marked is then a note, not a refusal.
@@ -187,7 +202,48 @@ public final class FanotifyBackend: WatchBackend {
 
     public func finish() throws(ChangerecError) -> [WatchOutput] {
         // The command has ended, so every event it caused is already queued: read to empty.
-        try readUntilEmpty()
+        var outputs = try readUntilEmpty()
+        resolveLinkedHandles(into: &outputs)
+        return outputs
+    }
+
+    // MARK: - Hard links
+
+    private func keep(_ handle: FileHandleKey) {
+        if linkedHandles.count >= 1 << 17 {
+            tooManyLinkedHandles = true
+            return
+        }
+        linkedHandles.insert(handle)
+    }
+
+    /// Whether the baseline says which inode `path` holds: it existed at arming and no directory above it
+    /// was renamed or moved in since. (A name made during the step is a new inode, or a link whose link
+    /// count record already kept its handle.)
+    private func vouched(_ path: RelativePath) -> Bool {
+        guard baseline.type(of: path) != nil else { return false }
+        return arrivedDirectories.isEmpty || !path.ancestors.contains(where: arrivedDirectories.contains)
+    }
+
+    private func resolveLinkedHandles(into outputs: inout [WatchOutput]) {
+        if tooManyLinkedHandles { outputs.append(.unidentifiedName(nil)) }
+        for handle in linkedHandles {
+            guard let mount = mountDescriptors[handle.fsid] else { continue }  // not a file system below ROOT
+            let fd: FileDescriptor
+            do {
+                fd = try FileHandles.open(handle, on: mount)
+            } catch .staleNFSFileHandle, .noSuchFileOrDirectory {
+                continue  // no name left: every removal was reported by name
+            } catch {
+                outputs.append(.unidentifiedName(nil))
+                continue
+            }
+            defer { FileSystem.close(fd) }
+            if let status = try? FileSystem.status(of: fd), status.type != .directory {
+                outputs.append(.inode(FileIdentity(status)))
+            }
+        }
+        linkedHandles.removeAll()
     }
 
     // MARK: - Records
@@ -218,10 +274,18 @@ public final class FanotifyBackend: WatchBackend {
         if mask & Fanotify.Mask.rename != 0 {
             try rename(record, object: object, isDirectory: isDirectory, into: &outputs)
         }
-        guard let entry = record.infos.first(where: { $0.kind == .directoryEntry }),
-            let path = try path(of: entry, into: &outputs)
-        else { return }
+        guard let entry = record.infos.first(where: { $0.kind == .directoryEntry }) else {
+            // A link count change: only the inode's handle (see the notes above).
+            if mask & Fanotify.Mask.attrib != 0 && !isDirectory && mask & Fanotify.Mask.rename == 0, let object {
+                keep(object)
+            }
+            return
+        }
+        guard let path = try path(of: entry, into: &outputs) else { return }
         if exclusions.contains(path) { return }
+        if !isDirectory, let object, mask & Fanotify.Mask.create == 0, !created.contains(path), !vouched(path) {
+            keep(object)
+        }
 
         func emit(_ operation: JournalEvent.Operation) {
             var event = JournalEvent(operation, path, isDirectory: isDirectory)
@@ -260,6 +324,11 @@ public final class FanotifyBackend: WatchBackend {
         switch (source, target) {
         case (let from?, let to?):
             event = JournalEvent(.rename, from, to: to, isDirectory: isDirectory)
+            if isDirectory {
+                arrivedDirectories.insert(to)
+            } else if let object, !created.contains(from), !vouched(from) {
+                keep(object)
+            }
             // RENAME_EXCHANGE comes as two records; the first already swapped both directories' maps,
             // which the second finds its object already at its destination.
             if isDirectory && !(object.map { pathOfHandle[$0] == to } ?? false) { rebase(from: from, to: to) }
@@ -270,6 +339,7 @@ public final class FanotifyBackend: WatchBackend {
         case (nil, let to?):
             event = JournalEvent(.moveIn, to, isDirectory: isDirectory)
             created.insert(to)
+            if isDirectory { arrivedDirectories.insert(to) } else if let object { keep(object) }
             if isDirectory {
                 // Its subdirectories have never been seen: learn their handles now.
                 try walker.walk(

@@ -13,6 +13,14 @@ import SystemPackage
 /// - A rename is two records, `IN_MOVED_FROM` and `IN_MOVED_TO`, paired by cookie. A half without its
 ///   partner is a move out of ROOT (a delete) or into ROOT (a create of the whole moved-in subtree).
 /// - `IN_Q_OVERFLOW` means events were dropped: the backend rescans ROOT against the baseline.
+/// - `link(2)` is reported only as `IN_CREATE` of the new name: the `IN_ATTRIB` for the inode's link count
+///   goes to watches on the inode itself, never to its parent's. A write through the new name and its
+///   removal then name no other name of the inode. So a name made (or moved in, or reached below a renamed
+///   directory) is looked at with `lstat` when its event is read, and an inode with more than one link is
+///   handed on, for the seal to find its names in the baseline. When the name is already gone or replaced
+///   by then (its removal is later in the same batch, or `lstat` finds nothing), its inode cannot be known:
+///   the backend says so, and the seal checks the `st_ctime` of every name of the baseline rather than
+///   risk missing a file changed through a vanished link.
 public final class InotifyBackend: WatchBackend {
     public let name = "inotify"
     public let reportsProcesses = false
@@ -32,6 +40,11 @@ public final class InotifyBackend: WatchBackend {
     private var pendingMove: (cookie: UInt32, path: RelativePath, isDirectory: Bool)?
     /// New directories that could not be watched (watch limit): walked again when the step ends.
     private var unwatched: Set<RelativePath> = []
+    /// Names whose inode was looked at since they were made, moved or reached: each is looked at once.
+    private var identifiedNames: Set<RelativePath> = []
+    /// Directories renamed or moved in during the step: below them the baseline no longer says which inode
+    /// a name holds.
+    private var arrivedDirectories: Set<RelativePath> = []
 
     // No IN_DONT_FOLLOW: the watch is added through the /proc/self/fd magic link of an open directory,
     // which must be followed to reach that directory; the descriptor already pins the inode.
@@ -75,10 +88,39 @@ public final class InotifyBackend: WatchBackend {
         }
         if records.isEmpty { return nil }
         var outputs: [WatchOutput] = []
-        for record in records {
-            try handle(record, into: &outputs)
+        var batch = Batch(root: walker.root, records: records)
+        for (index, record) in records.enumerated() {
+            batch.index = index
+            try handle(record, batch: batch, into: &outputs)
         }
         return outputs
+    }
+
+    /// One read of the queue, for looking at names: everything in it has already happened.
+    private struct Batch {
+        struct Name: Hashable {
+            var watch: Int32
+            var name: [UInt8]
+        }
+        let cursor: ParentCursor
+        /// For each name, the position of its last create, delete or move in the batch.
+        let lastNameChange: [Name: Int]
+        var index = 0
+
+        init(root: FileDescriptor, records: [Inotify.Record]) {
+            cursor = ParentCursor(root: root)
+            let changes = Inotify.Mask.create | Inotify.Mask.delete | Inotify.Mask.movedFrom | Inotify.Mask.movedTo
+            var last: [Name: Int] = [:]
+            for (index, record) in records.enumerated() where record.mask & changes != 0 && !record.name.isEmpty {
+                last[Name(watch: record.watch, name: record.name)] = index
+            }
+            lastNameChange = last
+        }
+
+        /// Whether the name `record` speaks of was removed or replaced later in this batch.
+        func isReplacedLater(_ record: Inotify.Record) -> Bool {
+            (lastNameChange[Name(watch: record.watch, name: record.name)] ?? -1) > index
+        }
     }
 
     public func finish() throws(ChangerecError) -> [WatchOutput] {
@@ -94,7 +136,9 @@ public final class InotifyBackend: WatchBackend {
 
     // MARK: - Records
 
-    private func handle(_ record: Inotify.Record, into outputs: inout [WatchOutput]) throws(ChangerecError) {
+    private func handle(_ record: Inotify.Record, batch: Batch, into outputs: inout [WatchOutput])
+        throws(ChangerecError)
+    {
         kernelEventCount += 1
         let mask = record.mask
         if mask & Inotify.Mask.queueOverflow != 0 {
@@ -172,7 +216,38 @@ public final class InotifyBackend: WatchBackend {
             if isDirectory && watchOfPath[path] == nil {
                 try walk(from: path, mode: .synthesizeCreates, into: &outputs)
             }
+            if isDirectory { arrivedDirectories.insert(path) }
         }
+        if !isDirectory { identify(path, record, batch: batch, into: &outputs) }
+    }
+
+    /// Looks at the inode of a name the baseline cannot vouch for, once per name (again when it is made
+    /// anew), and hands it on when it has other links. See the type's notes on `link(2)`.
+    private func identify(
+        _ path: RelativePath, _ record: Inotify.Record, batch: Batch, into outputs: inout [WatchOutput]
+    ) {
+        let made = record.mask & (Inotify.Mask.create | Inotify.Mask.movedTo) != 0
+        if made {
+            identifiedNames.insert(path)
+        } else {
+            guard record.mask & (Inotify.Mask.modify | Inotify.Mask.closeWrite | Inotify.Mask.attrib) != 0,
+                !identifiedNames.contains(path), !vouched(path)
+            else { return }
+            identifiedNames.insert(path)
+        }
+        guard !batch.isReplacedLater(record), let status = batch.cursor.status(of: path), status.type != .directory
+        else {
+            outputs.append(.unidentifiedName(path))
+            return
+        }
+        if status.linkCount > 1 { outputs.append(.inode(FileIdentity(status))) }
+    }
+
+    /// Whether the baseline says which inode `path` holds: it existed at arming and no directory above it
+    /// was renamed or moved in since.
+    private func vouched(_ path: RelativePath) -> Bool {
+        guard baseline.type(of: path) != nil else { return false }
+        return arrivedDirectories.isEmpty || !path.ancestors.contains(where: arrivedDirectories.contains)
     }
 
     /// An `IN_MOVED_FROM` whose partner did not follow: the object left ROOT.

@@ -28,6 +28,7 @@ struct TreeWalker {
         from start: RelativePath, mode: Mode, baseline: inout Baseline, into outputs: inout [WatchOutput],
         prepare: Prepare
     ) throws(ChangerecError) {
+        if mode == .baseline && start.isRoot { baseline.armedAt = Host.wallClockNanoseconds() }
         var stack = [start]
         while let path = stack.popLast() {
             if exclusions.contains(path) { continue }
@@ -56,12 +57,21 @@ struct TreeWalker {
                 outputs.append(.note(JournalNote(.unreadableDirectory, path: path, "cannot read \(path): \(error)")))
                 continue
             }
+            // `d_ino` names an inode only together with the device of the directory it was read from
+            // (one `fstat` per directory): below ROOT several file systems may number the same inodes.
+            let device = mode == .rescan ? nil : (try? FileSystem.status(of: directory))?.device
             for entry in entries {
                 guard let child = path.appending(entry.name), !exclusions.contains(child) else { continue }
                 let isDirectory = entry.type == .directory
+                let identity = device.map { FileIdentity(device: $0, inode: entry.inode) }
+                if !isDirectory, mode == .synthesizeCreates || mode == .prepareOnly, let identity {
+                    // A name that appeared whole (made before its directory was watched, or moved in) may
+                    // be a hard link to an inode of the baseline.
+                    outputs.append(.inode(identity))
+                }
                 switch mode {
                 case .baseline:
-                    baseline.record(child, entry.type, inode: entry.inode)
+                    baseline.record(child, entry.type, identity: identity)
                 case .synthesizeCreates:
                     let target =
                         entry.type == .symlink ? try? FileSystem.symlinkTarget(of: entry.name, in: directory) : nil
