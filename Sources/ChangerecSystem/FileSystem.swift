@@ -74,6 +74,41 @@ public enum FileSystem {
         return pieces
     }
 
+    /// The path of the directory open as `descriptor` relative to the directory `root`, found by walking up
+    /// through `..` and looking each directory up by inode number among its parent's entries; `nil` when
+    /// it does not lie below `root` on the same file system. This is for when the kernel's own answer (the
+    /// `/proc/self/fd` link) fails, as it does with `ENAMETOOLONG` for a path longer than a page.
+    /// The corresponding C functions are `openat` of `..`, `fstat` and `readdir`.
+    ///
+    /// - Throws: the `Errno` of a directory on the way that cannot be opened or read.
+    public static func relativePath(of descriptor: FileDescriptor, below root: FileDescriptor) throws(Errno)
+        -> [UInt8]?
+    {
+        let top = try status(of: root)
+        var components: [[UInt8]] = []
+        var current = try open([0x2E], relativeTo: descriptor, flags: O_RDONLY | O_DIRECTORY)
+        defer { close(current) }
+        // Bounded: a path of 4,096 levels is far beyond any real tree; a loop would mean a changing tree.
+        for _ in 0..<4096 {
+            let here = try status(of: current)
+            if here.device == top.device && here.inode == top.inode {
+                return Array(components.reversed().joined(separator: [0x2F]))
+            }
+            let parent = try open([0x2E, 0x2E], relativeTo: current, flags: O_RDONLY | O_DIRECTORY)
+            let above = Result { () throws(Errno) in (try status(of: parent), try DirectoryReader.entries(of: parent)) }
+            close(current)
+            current = parent
+            let (parentStatus, entries) = try above.get()
+            // At the top of the file system (`..` is itself), or a mount point's root: not below ROOT.
+            if parentStatus.device != here.device || parentStatus.inode == here.inode { return nil }
+            guard let entry = entries.first(where: { $0.inode == here.inode && $0.type == .directory }) else {
+                return nil  // moved meanwhile
+            }
+            components.append(entry.name)
+        }
+        return nil
+    }
+
     /// The status of `name` in `directory`, not following a final symbolic link.
     /// The corresponding C function is `fstatat` with `AT_SYMLINK_NOFOLLOW`.
     public static func status(of name: [UInt8], in directory: FileDescriptor) throws(Errno) -> FileStatus {

@@ -272,9 +272,24 @@ public final class FanotifyBackend: WatchBackend {
             return nil
         }
         defer { FileSystem.close(fd) }
-        guard let current = FileHandles.currentPath(of: fd),
-            let path = JournalLocation.relative(current, below: rootPath) ?? (current == rootPath ? .root : nil)
-        else {
+        let found: RelativePath?
+        if let current = FileHandles.currentPath(of: fd) {
+            found = JournalLocation.relative(current, below: rootPath) ?? (current == rootPath ? .root : nil)
+        } else {
+            // The /proc/self/fd link cannot be read for a path longer than a page (ENAMETOOLONG): walk up.
+            do {
+                found = try FileSystem.relativePath(of: fd, below: walker.root).flatMap { RelativePath($0) }
+            } catch {
+                outputs.append(
+                    .note(
+                        JournalNote(
+                            .unwatchedDirectory,
+                            "cannot tell where a directory fanotify reported lies (\(error)): its events are not recorded"
+                        )))
+                return nil
+            }
+        }
+        guard let path = found else {
             remember(outside: handle)
             return nil
         }
