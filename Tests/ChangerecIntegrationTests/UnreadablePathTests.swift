@@ -93,6 +93,7 @@ struct UnreadablePathTests {
         #expect(file.kind == "A")
         #expect(file.unreadable == "cannot open the directory holding it: Permission denied")
         #expect(changes.entry("secret")?.unreadable == "cannot read its content: Permission denied")
+        #expect(changes.entry("secret")?.type == "file")
         #expect(changes.entry("d")?.kind == "A")
 
         let text = try Run.changerec(["changes", journal])

@@ -66,7 +66,7 @@ struct JournalCodingTests {
             .seal(
                 SealEntry(
                     path: try #require(RelativePath("locked")), before: .regular,
-                    unreadable: ReadFailure(.permissionDenied, "read its content"))),
+                    unreadable: ReadFailure(.permissionDenied, "read its content", type: .regular))),
         ]
         let fd = try FileSystem.open(path, flags: O_WRONLY | O_CREAT | O_TRUNC)
         let writer = JournalWriter(descriptor: fd, path: path)

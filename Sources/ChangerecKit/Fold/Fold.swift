@@ -132,7 +132,8 @@ public struct Fold {
             switch (entry.before, entry.after) {
             case (let before, nil) where entry.unreadable != nil:
                 // Not known to be gone, nor known to be unchanged: listed, with why it could not be read.
-                change = Change(before == nil ? .added : .changed, entry.path, type: before ?? .unknown)
+                let type = entry.unreadable?.type ?? before ?? .unknown
+                change = Change(before == nil ? .added : .changed, entry.path, type: type)
                 change.unreadable = entry.unreadable
             case (nil, nil):
                 continue

@@ -41,10 +41,13 @@ public struct ReadFailure: Sendable, Equatable, Error {
     public var errno: Errno
     /// What failed, as a verb phrase: `open the directory holding it`, `read its content`.
     public var operation: String
+    /// The object's type when its status could still be read (a file whose content could not be).
+    public var type: FileType?
 
-    public init(_ errno: Errno, _ operation: String) {
+    public init(_ errno: Errno, _ operation: String, type: FileType? = nil) {
         self.errno = errno
         self.operation = operation
+        self.type = type
     }
 
     /// `cannot read /PATH after the step (cannot OPERATION: STRERROR): its state is unknown`.
@@ -87,6 +90,7 @@ public struct SealEntry: Sendable, Equatable {
             writer.u8(JournalFormat.sealUnreadable)
             writer.u32(UInt32(bitPattern: unreadable.errno.rawValue))
             writer.string(unreadable.operation)
+            writer.u8(unreadable.type?.rawValue ?? 0)
             return
         }
         guard let after else {
@@ -115,7 +119,9 @@ public struct SealEntry: Sendable, Equatable {
         let afterRaw = try reader.u8()
         if afterRaw == JournalFormat.sealUnreadable {
             let errno = Errno(rawValue: Int32(bitPattern: try reader.u32()))
-            let failure = ReadFailure(errno, try reader.string())
+            let operation = try reader.string()
+            guard let type = FileType(rawValue: try reader.u8()) else { throw DecodeError(reason: "unknown type") }
+            let failure = ReadFailure(errno, operation, type: type == .unknown ? nil : type)
             return SealEntry(path: path, before: beforeType == .unknown ? nil : beforeType, unreadable: failure)
         }
         guard let afterType = FileType(rawValue: afterRaw) else { throw DecodeError(reason: "unknown type") }

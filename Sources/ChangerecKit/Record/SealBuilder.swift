@@ -137,14 +137,15 @@ struct SealBuilder {
             default: break
             }
         } catch {
-            throw ReadFailure(error, status.type == .symlink ? "read its target" : "read its content")
+            throw ReadFailure(
+                error, status.type == .symlink ? "read its target" : "read its content", type: status.type)
         }
         do {
             xattrs = try ContentDigest.ofXattrs(name, in: directory)
         } catch let error where error.meansNoSuchPathBeneath {
             return nil
         } catch {
-            throw ReadFailure(error, "read its extended attributes")
+            throw ReadFailure(error, "read its extended attributes", type: status.type)
         }
         return FinalState(status: status, symlinkTarget: target, contentDigest: content, xattrDigest: xattrs)
     }
@@ -164,7 +165,7 @@ struct SealBuilder {
             } catch let error where error.meansNoSuchPathBeneath {
                 continue
             } catch {
-                unlisted[path] = ReadFailure(error, "list its entries")
+                unlisted[path] = ReadFailure(error, "list its entries", type: .directory)
                 continue
             }
             for entry in entries {
