@@ -26,7 +26,7 @@ enum BackendChooser {
                     backend: backend,
                     reason:
                         "chosen with --backend fanotify; marked \(backend.markedFilesystems.joined(separator: ", "))")
-            } catch let error where error.code == .backendUnavailable {
+            } catch  where error.code == .backendUnavailable {
                 let advice =
                     error.errno == .notPermitted ? "run as root or pass --backend inotify" : "pass --backend inotify"
                 throw ChangerecError(
@@ -41,7 +41,7 @@ enum BackendChooser {
                 return Choice(
                     backend: backend,
                     reason: "chosen by auto; marked \(backend.markedFilesystems.joined(separator: ", "))")
-            } catch let error where error.code == .backendUnavailable {
+            } catch  where error.code == .backendUnavailable {
                 let reason = "fanotify is not available: \(error.message); using inotify"
                 return Choice(
                     backend: try InotifyBackend(root: root, rootPath: rootPath, exclusions: exclusions),

@@ -17,7 +17,7 @@ enum CommandResolver {
             let candidate = Array(base.utf8) + [0x2F] + name
             do {
                 return try check(candidate, shown: shown)
-            } catch let error where error.code == .commandNotExecutable {
+            } catch  where error.code == .commandNotExecutable {
                 denied = denied ?? error
             } catch {
                 continue
