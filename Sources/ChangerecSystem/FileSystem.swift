@@ -19,8 +19,32 @@ public enum FileSystem {
     /// component, so nothing outside the directory can be reached whatever the tree holds.
     /// The corresponding C function is `openat2` with `RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS`.
     ///
+    /// A path of `PATH_MAX` bytes or more (which one system call refuses with `ENAMETOOLONG`) is walked in
+    /// steps: whole components are grouped into pieces shorter than `PATH_MAX`, every piece but the last
+    /// is opened with `O_PATH | O_DIRECTORY` beneath the directory the piece before it opened, and the last
+    /// with `flags`. Each step keeps both resolve flags, so the walk is as contained as a single call, and
+    /// it fails as a single call would (`ENOENT`, `ENOTDIR`, `ELOOP` at the component that is missing, not
+    /// a directory, or a symbolic link).
+    ///
     /// - Important: needs Linux 5.6; on older kernels the call fails with `ENOSYS`.
     public static func openBeneath(_ path: [UInt8], in directory: FileDescriptor, flags: Int32) throws(Errno)
+        -> FileDescriptor
+    {
+        let pieces = piecesBelowPathMax(path)
+        var current = directory
+        for (index, piece) in pieces.enumerated() {
+            let last = index == pieces.count - 1
+            let next = Result { () throws(Errno) in
+                try openBeneathOnce(piece, in: current, flags: last ? flags : CCHANGEREC_O_PATH | O_DIRECTORY)
+            }
+            if current != directory { close(current) }
+            current = try next.get()
+        }
+        return current
+    }
+
+    /// One `openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS)` call; an empty path opens `directory` itself.
+    private static func openBeneathOnce(_ path: [UInt8], in directory: FileDescriptor, flags: Int32) throws(Errno)
         -> FileDescriptor
     {
         let resolve = UInt64(RESOLVE_BENEATH) | UInt64(RESOLVE_NO_SYMLINKS)
@@ -28,6 +52,70 @@ public enum FileSystem {
             valueOrErrno("openat2") { cchangerec_openat2(directory.rawValue, cPath, flags | O_CLOEXEC, resolve) }
         }
         return FileDescriptor(rawValue: try fd.get())
+    }
+
+    /// `path` cut at `/` into pieces of whole components, each shorter than `PATH_MAX` (which counts the
+    /// terminating NUL); a path that is short enough is one piece. A single component longer than that
+    /// (never a valid name: `NAME_MAX` is 255) stays whole, and the kernel refuses it.
+    static func piecesBelowPathMax(_ path: [UInt8]) -> [[UInt8]] {
+        let limit = Int(PATH_MAX) - 1
+        if path.count <= limit { return [path] }
+        var pieces: [[UInt8]] = []
+        var piece: [UInt8] = []
+        for component in path.split(separator: 0x2F, omittingEmptySubsequences: true) {
+            if !piece.isEmpty && piece.count + 1 + component.count > limit {
+                pieces.append(piece)
+                piece = []
+            }
+            if !piece.isEmpty { piece.append(0x2F) }
+            piece += component
+        }
+        pieces.append(piece)
+        return pieces
+    }
+
+    /// The path of the directory open as `descriptor` relative to the directory `root` (empty for `root`
+    /// itself), found by walking up through `..` and looking each directory up among its parent's entries;
+    /// `nil` when it does not lie below `root`. This is for when the kernel's own answer (the
+    /// `/proc/self/fd` link) fails: `/proc` is not mounted, or the path is longer than a page
+    /// (`ENAMETOOLONG`). A mount point's entry in its parent names the directory the mount covers, so the
+    /// root of a file system mounted below `root` is found by the status of each subdirectory instead.
+    /// The corresponding C functions are `openat` of `..`, `fstat`, `fstatat` and `readdir`.
+    ///
+    /// - Throws: the `Errno` of a directory on the way that cannot be opened or read.
+    public static func relativePath(of descriptor: FileDescriptor, below root: FileDescriptor) throws(Errno)
+        -> [UInt8]?
+    {
+        let top = try status(of: root)
+        var components: [[UInt8]] = []
+        var current = try open([0x2E], relativeTo: descriptor, flags: O_RDONLY | O_DIRECTORY)
+        defer { close(current) }
+        // Bounded: PATH_MAX / 2 levels is deeper than a tree holds; more would mean a tree changing meanwhile.
+        for _ in 0..<2048 {
+            let here = try status(of: current)
+            if here.device == top.device && here.inode == top.inode {
+                return Array(components.reversed().joined(separator: [0x2F]))
+            }
+            let parent = try open([0x2E, 0x2E], relativeTo: current, flags: O_RDONLY | O_DIRECTORY)
+            close(current)
+            current = parent
+            let above = try status(of: parent)
+            // `..` of the top of the file system tree is itself: `root` was never passed.
+            if above.device == here.device && above.inode == here.inode { return nil }
+            let entries = try DirectoryReader.entries(of: parent).filter { $0.type == .directory }
+            let entry: DirectoryEntry?
+            if above.device == here.device {
+                entry = entries.first { $0.inode == here.inode }
+            } else {
+                entry = entries.first { candidate in
+                    guard let seen = try? status(of: candidate.name, in: parent) else { return false }
+                    return seen.device == here.device && seen.inode == here.inode
+                }
+            }
+            guard let entry else { return nil }  // moved meanwhile: the caller says it could not tell
+            components.append(entry.name)
+        }
+        return nil
     }
 
     /// The status of `name` in `directory`, not following a final symbolic link.
@@ -159,36 +247,6 @@ public enum FileSystem {
                 start: UnsafeRawPointer(result).assumingMemoryBound(to: UInt8.self), count: strlen(result)))
     }
 
-    /// The path of the directory open as `directory` relative to the directory open as `root` (empty for
-    /// `root` itself), found by walking `..` and looking each directory up by inode in its parent: what
-    /// the `/proc/self/fd` link tells, for when `/proc` is not mounted. `nil` when `directory` does not
-    /// lie below `root` (the walk reached `/` first) or a step fails (a mount point: its entry in the
-    /// parent names the directory it covers).
-    public static func path(of directory: FileDescriptor, below root: FileDescriptor) -> [UInt8]? {
-        guard let top = try? status(of: root),
-            var current = try? open([0x2E], relativeTo: directory, flags: O_RDONLY | O_DIRECTORY)
-        else { return nil }
-        defer { close(current) }
-        var components: [[UInt8]] = []
-        // PATH_MAX / 2: deeper than any path that can be named.
-        for _ in 0..<2048 {
-            guard let here = try? status(of: current) else { return nil }
-            if here.device == top.device && here.inode == top.inode {
-                return Array(components.reversed().joined(separator: [0x2F]))
-            }
-            guard let parent = try? open([0x2E, 0x2E], relativeTo: current, flags: O_RDONLY | O_DIRECTORY) else {
-                return nil
-            }
-            close(current)
-            current = parent
-            guard let above = try? status(of: parent), above.device != here.device || above.inode != here.inode,
-                let entry = (try? DirectoryReader.entries(of: parent))?.first(where: { $0.inode == here.inode })
-            else { return nil }
-            components.append(entry.name)
-        }
-        return nil
-    }
-
     /// The current working directory. The corresponding C function is `getcwd`.
     public static func currentDirectory() throws(Errno) -> [UInt8] {
         guard let cwd = getcwd(nil, 0) else { throw currentErrno() }
@@ -200,5 +258,24 @@ public enum FileSystem {
     /// Whether `path` names an executable regular file for this process. The corresponding C function is `access`.
     public static func isExecutable(_ path: [UInt8]) -> Bool {
         withCPath(path) { access($0, X_OK) == 0 }
+    }
+}
+
+extension Errno {
+    /// Whether this error, from reaching a path beneath ROOT without following symbolic links
+    /// (`openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS)` on its parent, a no-follow `fstatat` on its
+    /// name), means that no such path exists beneath ROOT: it is gone, and nothing else went wrong.
+    ///
+    /// - `ENOENT`: a component is missing.
+    /// - `ENOTDIR`: a directory on the way is now a file (or a fifo, ...), which has no entries.
+    /// - `ELOOP`: a directory on the way is now a symbolic link, which `RESOLVE_NO_SYMLINKS` refuses to
+    ///   follow. ROOT's tree is read the way `lstat` sees it: the tree holds a link at that place, and a
+    ///   link has no entries, so the path below it does not exist in the tree — what the link points at
+    ///   may lie outside ROOT and is never read.
+    ///
+    /// Any other error (`EACCES`, `EIO`, `EMFILE`, `ENAMETOOLONG`, ...) says nothing about the path: it
+    /// could not be read, and must never be taken for absent or unchanged.
+    public var meansNoSuchPathBeneath: Bool {
+        self == .noSuchFileOrDirectory || self == .notDirectory || self == .tooManySymbolicLinkLevels
     }
 }

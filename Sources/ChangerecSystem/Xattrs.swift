@@ -3,21 +3,28 @@ import Glibc
 import SystemPackage
 
 /// Extended attributes of an object named relative to a directory descriptor, never following a final
-/// symbolic link. The `l*xattr` calls take a path, so the directory is reached through its
+/// symbolic link.
+///
+/// Linux 6.13 has `listxattrat`/`getxattrat`, which take the directory descriptor itself. Older kernels
+/// have only the path-taking `l*xattr` calls, so there the directory is reached through its
 /// `/proc/self/fd` link: the kernel resolves that to the open directory itself, not to a path that could
-/// have been swapped for a symbolic link since.
+/// have been swapped for a symbolic link since. Without either (an older kernel in a chroot without
+/// `/proc`) the attributes cannot be read, and that is an error, never "no attributes".
 public enum Xattrs {
+    /// Set once a call has said ENOSYS; the process is single-threaded where it reads attributes.
+    nonisolated(unsafe) private static var atCallsMissing = false
+
     /// Every attribute of `name` in `directory`, sorted by name.
-    /// The corresponding C functions are `llistxattr` and `lgetxattr`.
+    /// The corresponding C functions are `listxattrat` and `getxattrat`, else `llistxattr` and `lgetxattr`.
     public static func all(of name: [UInt8], in directory: FileDescriptor) throws(Errno) -> [(
         name: [UInt8], value: [UInt8]
     )] {
-        let path = Array("/proc/self/fd/\(directory.rawValue)/".utf8) + name
-        let names = try list(path)
+        let source = try Source(name: name, directory: directory)
+        let names = try list(source)
         var result: [(name: [UInt8], value: [UInt8])] = []
         for attribute in names.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
             do {
-                result.append((attribute, try value(of: attribute, path: path)))
+                result.append((attribute, try value(of: attribute, source)))
             } catch .noData {
                 continue  // removed between the list and the read
             }
@@ -25,17 +32,60 @@ public enum Xattrs {
         return result
     }
 
-    private static func list(_ path: [UInt8]) throws(Errno) -> [[UInt8]] {
-        while true {
-            let size = try withCPath(path) { cPath in valueOrErrno("llistxattr") { llistxattr(cPath, nil, 0) } }.get()
-            if size == 0 { return [] }
-            var buffer = [UInt8](repeating: 0, count: size)
-            let got = withCPath(path) { cPath in
-                buffer.withUnsafeMutableBytes { raw in
-                    valueOrErrno("llistxattr") {
-                        llistxattr(cPath, raw.baseAddress?.assumingMemoryBound(to: CChar.self), size)
+    /// How the object is named to the kernel: relative to its directory, or by a `/proc/self/fd` path.
+    private enum Source {
+        case relative(FileDescriptor, [UInt8])
+        case procPath([UInt8])
+
+        init(name: [UInt8], directory: FileDescriptor) throws(Errno) {
+            if !Xattrs.atCallsMissing {
+                let probe = withCPath(name) { cPath in cchangerec_listxattrat(directory.rawValue, cPath, nil, 0) }
+                if probe >= 0 || currentErrno() != .noFunction {
+                    self = .relative(directory, name)
+                    return
+                }
+                Xattrs.atCallsMissing = true
+            }
+            guard access("/proc/self/fd", F_OK) == 0 else { throw .notSupported }
+            self = .procPath(Array("/proc/self/fd/\(directory.rawValue)/".utf8) + name)
+        }
+
+        func list(_ buffer: UnsafeMutablePointer<CChar>?, _ size: Int) -> Result<Int, Errno> {
+            switch self {
+            case .relative(let directory, let name):
+                withCPath(name) { cPath in
+                    valueOrErrno("listxattrat") { cchangerec_listxattrat(directory.rawValue, cPath, buffer, size) }
+                }.map { Int($0) }
+            case .procPath(let path):
+                withCPath(path) { cPath in valueOrErrno("llistxattr") { llistxattr(cPath, buffer, size) } }
+            }
+        }
+
+        func get(_ attribute: [UInt8], _ buffer: UnsafeMutableRawPointer?, _ size: Int) -> Result<Int, Errno> {
+            withCPath(attribute) { cAttribute in
+                switch self {
+                case .relative(let directory, let name):
+                    withCPath(name) { cPath in
+                        valueOrErrno("getxattrat") {
+                            cchangerec_getxattrat(directory.rawValue, cPath, cAttribute, buffer, size)
+                        }
+                    }.map { Int($0) }
+                case .procPath(let path):
+                    withCPath(path) { cPath in
+                        valueOrErrno("lgetxattr") { lgetxattr(cPath, cAttribute, buffer, size) }
                     }
                 }
+            }
+        }
+    }
+
+    private static func list(_ source: Source) throws(Errno) -> [[UInt8]] {
+        while true {
+            let size = try source.list(nil, 0).get()
+            if size == 0 { return [] }
+            var buffer = [UInt8](repeating: 0, count: size)
+            let got = buffer.withUnsafeMutableBytes { raw in
+                source.list(raw.baseAddress?.assumingMemoryBound(to: CChar.self), size)
             }
             switch got {
             case .success(let count):
@@ -48,20 +98,12 @@ public enum Xattrs {
         }
     }
 
-    private static func value(of attribute: [UInt8], path: [UInt8]) throws(Errno) -> [UInt8] {
+    private static func value(of attribute: [UInt8], _ source: Source) throws(Errno) -> [UInt8] {
         while true {
-            let size = try withCPath(path) { cPath in
-                withCPath(attribute) { cName in valueOrErrno("lgetxattr") { lgetxattr(cPath, cName, nil, 0) } }
-            }.get()
+            let size = try source.get(attribute, nil, 0).get()
             if size == 0 { return [] }
             var buffer = [UInt8](repeating: 0, count: size)
-            let got = withCPath(path) { cPath in
-                withCPath(attribute) { cName in
-                    buffer.withUnsafeMutableBytes { raw in
-                        valueOrErrno("lgetxattr") { lgetxattr(cPath, cName, raw.baseAddress, size) }
-                    }
-                }
-            }
+            let got = buffer.withUnsafeMutableBytes { raw in source.get(attribute, raw.baseAddress, size) }
             switch got {
             case .success(let count): return Array(buffer[0..<count])
             case .failure(.outOfRange): continue

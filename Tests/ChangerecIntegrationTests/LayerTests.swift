@@ -81,13 +81,21 @@ struct LayerTests {
         let output = tree.base + "/swapped.tar"
         let result = try Run.changerec(["layer", journal, "-o", output, "--compress", "none"])
         #expect(result.status == 1)
+        // Beneath ROOT, without following the link, d/secret no longer exists: drift, never a read through d.
         #expect(
             result.stderr
-                == "changerec: refusing to read '\(tree.root)/d/secret': a directory on its way is now a symbolic link or not a directory, which could lead outside ROOT; nothing was read through it\n"
+                == "changerec: ROOT '\(tree.root)' has changed since the step: 2 path(s) differ from the journal's seal: /d (type, mode, mtime, symlink target), /d/secret (gone: a directory on its way is now a symbolic link or not a directory; nothing was read through it); pass --allow-drift to write the tree as it is now\n"
         )
         #expect(!FileManager.default.fileExists(atPath: output))
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: tree.base).filter { $0.contains("partial") }
         #expect(leftovers.isEmpty)
+        // Written as it is now: d is the link, and nothing from outside ROOT is in the layer.
+        let drifted = try Run.changerec(["layer", journal, "-o", output, "--compress", "none", "--allow-drift"])
+        #expect(drifted.status == 0, "\(drifted.stderr)")
+        let members = try Run.command(["/bin/tar", "-tvf", output])
+        #expect(members.stdout.contains(" d -> \(tree.outside)/d\n"), "\(members.stdout)")
+        #expect(!members.stdout.contains("secret"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: output)).range(of: Data("outside".utf8 + [0x0A])) == nil)
     }
 
     @Test("a hand-made journal naming ../x is rejected")

@@ -43,8 +43,8 @@ struct FoldFixtureTests {
     }
 }
 
-/// The fixture format: `event OP PATH [PATH2] [dir]`, `seal PATH BEFORE AFTER`, `expect KIND PATH
-/// [subtree] [opaque] [from=PATH]`, `noseal`, and `#` comments.
+/// The fixture format: `event OP PATH [PATH2] [dir]`, `seal PATH BEFORE AFTER` (AFTER a type, `gone` or
+/// `unreadable`), `expect KIND PATH [subtree] [opaque] [from=PATH] [unreadable]`, `noseal`, and `#` comments.
 struct FoldFixture {
     var events: [JournalEvent] = []
     var seal: [SealEntry] = []
@@ -66,6 +66,11 @@ struct FoldFixture {
                 events.append(JournalEvent(operation, path, to: second, isDirectory: words.last == "dir"))
             case "seal":
                 guard words.count == 4, let path = Self.path(words[1]) else { throw FixtureError(line: String(line)) }
+                if words[3] == "unreadable" {
+                    let failure = ReadFailure(.permissionDenied, "read its status")
+                    seal.append(SealEntry(path: path, before: Self.type(words[2]), unreadable: failure))
+                    continue
+                }
                 seal.append(
                     SealEntry(path: path, before: Self.type(words[2]), after: Self.type(words[3]).map(Self.state)))
             case "expect":
@@ -93,6 +98,7 @@ struct FoldFixture {
         if change.subtree { words.append("subtree") }
         if change.opaque { words.append("opaque") }
         if let origin = change.renamedFrom { words.append("from=\(origin)") }
+        if change.unreadable != nil { words.append("unreadable") }
         return words.joined(separator: " ")
     }
 }

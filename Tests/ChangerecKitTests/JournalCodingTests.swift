@@ -63,6 +63,10 @@ struct JournalCodingTests {
                         mtimeNanoseconds: 5, inode: 6, linkCount: 7, rdev: 8, symlinkTarget: [0xFF],
                         contentDigest: Array(repeating: 1, count: 32), xattrDigest: nil))),
             .seal(SealEntry(path: try #require(RelativePath("gone")), before: .directory, after: nil)),
+            .seal(
+                SealEntry(
+                    path: try #require(RelativePath("locked")), before: .regular,
+                    unreadable: ReadFailure(.permissionDenied, "read its content", type: .regular))),
         ]
         let fd = try FileSystem.open(path, flags: O_WRONLY | O_CREAT | O_TRUNC)
         let writer = JournalWriter(descriptor: fd, path: path)

@@ -22,6 +22,9 @@ public enum LayerApplier {
     }
 
     /// Applies the uncompressed or gzip-compressed layer at `layer` to the directory `target`.
+    ///
+    /// Every object is reached through directory descriptors (`openat` component by component, then the
+    /// `*at` calls on the last name), so entries with paths longer than `PATH_MAX` apply like any other.
     public static func apply(layer: String, to target: String) throws {
         var data = try Data(contentsOf: URL(fileURLWithPath: layer))
         if data.starts(with: [0x1F, 0x8B]) {
@@ -30,36 +33,47 @@ public enum LayerApplier {
             data = result.stdoutData
         }
         let entries = try parse(Array(data))
-        let root = Array(target.utf8)
-        func full(_ name: [UInt8]) -> [UInt8] {
-            let trimmed = Array(name.drop(while: { $0 == 0x2F }).reversed().drop(while: { $0 == 0x2F }).reversed())
-            return trimmed.isEmpty ? root : root + [0x2F] + trimmed
-        }
+        let root = withC(Array(target.utf8)) { open($0, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        guard root >= 0 else { throw TestFailure("open \(target): errno \(errno)") }
+        defer { close(root) }
         // Whiteouts first: they speak of the layers below, not of this one.
         var written = Set<[UInt8]>()
-        for entry in entries { written.insert(full(entry.name)) }
+        for entry in entries { written.insert(trimmed(entry.name)) }
         for entry in entries {
             let (directory, base) = split(entry.name)
             if base == Array(".wh..wh..opq".utf8) {
-                let dir = full(directory)
-                for child in try FileManager.default.contentsOfDirectory(atPath: String(decoding: dir, as: UTF8.self)) {
-                    let path = dir + [0x2F] + Array(child.utf8)
-                    if !written.contains(path) { try remove(path) }
+                try withDirectory(root, trimmed(directory)) { fd in
+                    for child in try TreeSnapshot.names(in: fd) where !written.contains(join(directory, child)) {
+                        try remove(child, in: fd)
+                    }
                 }
             } else if base.starts(with: Array(".wh.".utf8)) {
-                try remove(full(directory + [0x2F] + Array(base.dropFirst(4))))
+                let hidden = join(directory, Array(base.dropFirst(4)))
+                try withParent(root, hidden) { fd, name in try remove(name, in: fd) }
             }
         }
         var directories: [([UInt8], timespec)] = []
         for entry in entries {
             let base = split(entry.name).1
             if base.starts(with: Array(".wh.".utf8)) { continue }
-            let path = full(entry.name)
-            try create(entry, at: path, root: root, full: full)
+            let path = trimmed(entry.name)
+            try create(entry, at: path, root: root)
             if entry.type == 0x35 { directories.append((path, entry.mtime)) }
         }
         // Directory mtimes last: creating their entries moved them.
-        for (path, mtime) in directories.reversed() { setTime(path, mtime) }
+        for (path, mtime) in directories.reversed() {
+            try withParent(root, path) { fd, name in setTime(name, in: fd, mtime) }
+        }
+    }
+
+    /// A tar name without leading or trailing `/`: a path relative to the target.
+    static func trimmed(_ name: [UInt8]) -> [UInt8] {
+        Array(name.drop(while: { $0 == 0x2F }).reversed().drop(while: { $0 == 0x2F }).reversed())
+    }
+
+    static func join(_ directory: [UInt8], _ name: [UInt8]) -> [UInt8] {
+        let parent = trimmed(directory)
+        return parent.isEmpty ? name : parent + [0x2F] + name
     }
 
     static func split(_ name: [UInt8]) -> ([UInt8], [UInt8]) {
@@ -68,71 +82,112 @@ public enum LayerApplier {
         return (Array(trimmed[..<slash]), Array(trimmed[(slash + 1)...]))
     }
 
-    static func create(_ entry: Entry, at path: [UInt8], root: [UInt8], full: ([UInt8]) -> [UInt8]) throws {
+    /// Runs `body` with the directory `relative` (below `root`) open, reached one component at a time
+    /// without following symbolic links.
+    static func withDirectory<R>(_ root: Int32, _ relative: [UInt8], _ body: (Int32) throws -> R) throws -> R {
+        var current = dup(root)
+        guard current >= 0 else { throw TestFailure("dup: errno \(errno)") }
+        defer { close(current) }
+        for component in relative.split(separator: 0x2F) {
+            let next = withC(Array(component)) { openat(current, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
+            guard next >= 0 else {
+                throw TestFailure("open \(String(decoding: relative, as: UTF8.self)): errno \(errno)")
+            }
+            close(current)
+            current = next
+        }
+        return try body(current)
+    }
+
+    /// Runs `body` with the parent directory of `relative` open and the last component's name.
+    static func withParent<R>(_ root: Int32, _ relative: [UInt8], _ body: (Int32, [UInt8]) throws -> R) throws -> R {
+        let (directory, name) = split(relative)
+        return try withDirectory(root, directory) { try body($0, name) }
+    }
+
+    static func create(_ entry: Entry, at path: [UInt8], root: Int32) throws {
+        try withParent(root, path) { directory, name in
+            try create(entry, name: name, in: directory, root: root, shown: String(decoding: path, as: UTF8.self))
+        }
+    }
+
+    static func create(_ entry: Entry, name: [UInt8], in directory: Int32, root: Int32, shown: String) throws {
         var st = stat()
-        let exists = withC(path) { lstat($0, &st) } == 0
-        if exists && !(entry.type == 0x35 && st.st_mode & S_IFMT == S_IFDIR) { try remove(path) }
+        let exists = withC(name) { fstatat(directory, $0, &st, AT_SYMLINK_NOFOLLOW) } == 0
+        if exists && !(entry.type == 0x35 && st.st_mode & S_IFMT == S_IFDIR) { try remove(name, in: directory) }
         let rc: Int32
         switch entry.type {
         case 0x30, 0x00:
-            let fd = withC(path) { open($0, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0o600) }
-            guard fd >= 0 else { throw TestFailure("create \(String(decoding: path, as: UTF8.self)): errno \(errno)") }
-            _ = entry.content.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            let fd = withC(name) { openat(directory, $0, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o600) }
+            guard fd >= 0 else { throw TestFailure("create \(shown): errno \(errno)") }
+            var offset = 0
+            while offset < entry.content.count {
+                let n = entry.content[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+                guard n > 0 else { break }
+                offset += n
+            }
             close(fd)
             rc = 0
-        case 0x31: rc = withC(full(entry.linkName)) { from in withC(path) { link(from, $0) } }
-        case 0x32: rc = withC(entry.linkName) { target in withC(path) { symlink(target, $0) } }
+        case 0x31:
+            rc = try withParent(root, trimmed(entry.linkName)) { sourceDirectory, sourceName in
+                withC(sourceName) { from in withC(name) { linkat(sourceDirectory, from, directory, $0, 0) } }
+            }
+        case 0x32: rc = withC(entry.linkName) { target in withC(name) { symlinkat(target, directory, $0) } }
         case 0x33, 0x34:
             let kind: mode_t = entry.type == 0x33 ? 0o020000 : 0o060000  // S_IFCHR, S_IFBLK
             // makedev() is a macro: the Linux encoding of major and minor.
             let major = UInt64(entry.major)
             let minor = UInt64(entry.minor)
             let device = (major & 0xFFF) << 8 | (major & ~0xFFF) << 32 | (minor & 0xFF) | (minor & ~0xFF) << 12
-            rc = withC(path) { mknod($0, kind | 0o600, dev_t(device)) }
-        case 0x35: rc = exists ? 0 : withC(path) { mkdir($0, 0o700) }
-        case 0x36: rc = withC(path) { mkfifo($0, 0o600) }
+            rc = withC(name) { mknodat(directory, $0, kind | 0o600, dev_t(device)) }
+        case 0x35: rc = exists ? 0 : withC(name) { mkdirat(directory, $0, 0o700) }
+        case 0x36: rc = withC(name) { mkfifoat(directory, $0, 0o600) }
         default: throw TestFailure("unknown tar entry type \(entry.type)")
         }
-        guard rc == 0 else { throw TestFailure("create \(String(decoding: path, as: UTF8.self)): errno \(errno)") }
+        guard rc == 0 else { throw TestFailure("create \(shown): errno \(errno)") }
         if entry.type == 0x31 { return }
-        _ = withC(path) { lchown($0, entry.uid, entry.gid) }
-        if entry.type != 0x32 { _ = withC(path) { chmod($0, entry.mode) } }
-        // Replace the xattrs the object had with the layer's.
+        _ = withC(name) { fchownat(directory, $0, entry.uid, entry.gid, AT_SYMLINK_NOFOLLOW) }
+        if entry.type != 0x32 { _ = withC(name) { fchmodat(directory, $0, entry.mode, 0) } }
+        // Replace the xattrs the object had with the layer's; the l*xattr calls reach it through the
+        // directory's /proc/self/fd link.
+        let path = Array("/proc/self/fd/\(directory)/".utf8) + name
         var list = [CChar](repeating: 0, count: 65536)
         let listed = withC(path) { llistxattr($0, &list, list.count) }
         if listed > 0 {
-            for name in list[0..<listed].split(separator: 0) {
-                let bytes = name.map { UInt8(bitPattern: $0) }
+            for attribute in list[0..<listed].split(separator: 0) {
+                let bytes = attribute.map { UInt8(bitPattern: $0) }
                 _ = withC(path) { p in withC(bytes) { lremovexattr(p, $0) } }
             }
         }
-        for (name, value) in entry.xattrs {
+        for (attribute, value) in entry.xattrs {
             let rc = withC(path) { p in
-                withC(name) { n in value.withUnsafeBytes { lsetxattr(p, n, $0.baseAddress, $0.count, 0) } }
+                withC(attribute) { n in value.withUnsafeBytes { lsetxattr(p, n, $0.baseAddress, $0.count, 0) } }
             }
             guard rc == 0 else {
-                throw TestFailure("setxattr \(String(decoding: name, as: UTF8.self)): errno \(errno)")
+                throw TestFailure("setxattr \(String(decoding: attribute, as: UTF8.self)): errno \(errno)")
             }
         }
-        if entry.type != 0x35 { setTime(path, entry.mtime) }
+        if entry.type != 0x35 { setTime(name, in: directory, entry.mtime) }
     }
 
-    static func setTime(_ path: [UInt8], _ mtime: timespec) {
+    static func setTime(_ name: [UInt8], in directory: Int32, _ mtime: timespec) {
         let omit = (1 << 30) - 2  // UTIME_OMIT, a macro Swift does not import here
         var times = [timespec(tv_sec: 0, tv_nsec: omit), mtime]
-        _ = withC(path) { utimensat(AT_FDCWD, $0, &times, AT_SYMLINK_NOFOLLOW) }
+        _ = withC(name) { utimensat(directory, $0, &times, AT_SYMLINK_NOFOLLOW) }
     }
 
-    static func remove(_ path: [UInt8]) throws {
+    /// Removes `name` from the open `directory`, and everything below it if it is a directory.
+    static func remove(_ name: [UInt8], in directory: Int32) throws {
         var st = stat()
-        guard withC(path, { lstat($0, &st) }) == 0 else { return }
+        guard withC(name, { fstatat(directory, $0, &st, AT_SYMLINK_NOFOLLOW) }) == 0 else { return }
         if st.st_mode & S_IFMT == S_IFDIR {
-            for child in try FileManager.default.contentsOfDirectory(atPath: String(decoding: path, as: UTF8.self)) {
-                try remove(path + [0x2F] + Array(child.utf8))
-            }
-            _ = withC(path) { rmdir($0) }
+            let fd = withC(name) { openat(directory, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
+            guard fd >= 0 else { throw TestFailure("open \(String(decoding: name, as: UTF8.self)): errno \(errno)") }
+            defer { close(fd) }
+            for child in try TreeSnapshot.names(in: fd) { try remove(child, in: fd) }
+            _ = withC(name) { unlinkat(directory, $0, AT_REMOVEDIR) }
         } else {
-            _ = withC(path) { unlink($0) }
+            _ = withC(name) { unlinkat(directory, $0, 0) }
         }
     }
 

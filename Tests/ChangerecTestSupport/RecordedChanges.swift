@@ -10,6 +10,8 @@ public struct RecordedChange: Sendable, CustomStringConvertible {
     public var subtree: Bool
     public var opaque: Bool
     public var renamedFrom: String?
+    /// Why the seal could not read this path after the step, when it could not.
+    public var unreadable: String?
 
     public var description: String {
         "\(kind) /\(String(decoding: path, as: UTF8.self))\(subtree ? " (subtree)" : "")\(opaque ? " (opaque)" : "")"
@@ -25,6 +27,8 @@ public struct RecordedChanges: Sendable {
     public var events: Int
     public var notes: [String]
     public var stragglers: [String]
+    /// Paths the seal could not read after the step (`unreadable`), without the leading `/`.
+    public var unreadable: [[UInt8]]
 
     public init(json data: Data) throws {
         guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
@@ -36,6 +40,9 @@ public struct RecordedChanges: Sendable {
         events = object["events"] as? Int ?? -1
         notes = (object["notes"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String }
         stragglers = (object["stragglers"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+        unreadable = try (object["unreadable"] as? [[String: Any]] ?? []).map {
+            try Self.bytes($0, "path", dropSlash: true)
+        }
         changes = try (object["changes"] as? [[String: Any]] ?? []).map { entry in
             RecordedChange(
                 kind: entry["kind"] as? String ?? "?", path: try Self.bytes(entry, "path", dropSlash: true),
@@ -43,7 +50,7 @@ public struct RecordedChanges: Sendable {
                 target: entry["target"] != nil || entry["target_b64"] != nil
                     ? try Self.bytes(entry, "target", dropSlash: false) : nil,
                 subtree: entry["subtree"] as? Bool ?? false, opaque: entry["opaque"] as? Bool ?? false,
-                renamedFrom: entry["renamed_from"] as? String)
+                renamedFrom: entry["renamed_from"] as? String, unreadable: entry["unreadable"] as? String)
         }
     }
 

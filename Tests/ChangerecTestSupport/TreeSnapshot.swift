@@ -51,25 +51,35 @@ public struct Difference: Sendable, CustomStringConvertible {
 
 /// The ground truth: every object under a tree, read with `lstat`, `readlink`, content SHA-256 and
 /// xattrs, written independently of the code under test. `.changerec/` at the top is left out.
+///
+/// The tree is walked with directory descriptors (`openat`, `fstatat`, `readlinkat` relative to the
+/// parent), so paths longer than `PATH_MAX` are read like any other.
 public struct TreeSnapshot: Sendable {
     public var objects: [[UInt8]: ObjectState] = [:]
 
     public static func take(_ root: String) throws -> TreeSnapshot {
         var snapshot = TreeSnapshot()
-        let rootBytes = Array(root.utf8)
-        snapshot.objects[[]] = try state(of: rootBytes)
-        var stack: [[UInt8]] = [[]]
-        while let relative = stack.popLast() {
-            let full = relative.isEmpty ? rootBytes : rootBytes + [0x2F] + relative
-            for name in try names(in: full) {
-                if relative.isEmpty && name == Array(".changerec".utf8) { continue }
-                let child = relative.isEmpty ? name : relative + [0x2F] + name
-                let object = try state(of: rootBytes + [0x2F] + child)
-                snapshot.objects[child] = object
-                if object.type == S_IFDIR { stack.append(child) }
+        let fd = withC(Array(root.utf8)) { open($0, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        guard fd >= 0 else { throw TestFailure("open \(root) failed: errno \(errno)") }
+        defer { close(fd) }
+        snapshot.objects[[]] = try state(of: [], in: fd)
+        try walk(fd, relative: [], into: &snapshot)
+        return snapshot
+    }
+
+    private static func walk(_ directory: Int32, relative: [UInt8], into snapshot: inout TreeSnapshot) throws {
+        for name in try names(in: directory) {
+            if relative.isEmpty && name == Array(".changerec".utf8) { continue }
+            let child = relative.isEmpty ? name : relative + [0x2F] + name
+            let object = try state(of: name, in: directory)
+            snapshot.objects[child] = object
+            if object.type == S_IFDIR {
+                let fd = withC(name) { openat(directory, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
+                guard fd >= 0 else { throw TestFailure("openat \(printable(child)) failed: errno \(errno)") }
+                defer { close(fd) }
+                try walk(fd, relative: child, into: &snapshot)
             }
         }
-        return snapshot
     }
 
     /// Every path whose existence or state differs in `after`.
@@ -89,16 +99,19 @@ public struct TreeSnapshot: Sendable {
         return result.sorted { $0.path.lexicographicallyPrecedes($1.path) }
     }
 
+    private static func printable(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
+
     private static func withC<R>(_ bytes: [UInt8], _ body: (UnsafePointer<CChar>) -> R) -> R {
         let terminated = bytes.map { CChar(bitPattern: $0) } + [0]
         return body(terminated)
     }
 
-    private static func names(in directory: [UInt8]) throws -> [[UInt8]] {
-        guard let stream = withC(directory, { opendir($0) }) else {
-            throw TestFailure("opendir failed: errno \(errno)")
-        }
+    /// The names in the open directory `directory`, `.` and `..` left out.
+    static func names(in directory: Int32) throws -> [[UInt8]] {
+        let copy = dup(directory)
+        guard copy >= 0, let stream = fdopendir(copy) else { throw TestFailure("fdopendir failed: errno \(errno)") }
         defer { closedir(stream) }
+        rewinddir(stream)
         var result: [[UInt8]] = []
         while let entry = readdir(stream) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix(while: { $0 != 0 })) }
@@ -108,15 +121,19 @@ public struct TreeSnapshot: Sendable {
         return result
     }
 
-    private static func state(of path: [UInt8]) throws -> ObjectState {
+    /// The state of `name` in the open directory `directory` (`name` empty: the directory itself).
+    private static func state(of name: [UInt8], in directory: Int32) throws -> ObjectState {
         var st = stat()
-        guard withC(path, { lstat($0, &st) }) == 0 else { throw TestFailure("lstat failed: errno \(errno)") }
+        let statFlags = name.isEmpty ? AT_SYMLINK_NOFOLLOW | 0x1000 : AT_SYMLINK_NOFOLLOW  // AT_EMPTY_PATH
+        guard withC(name, { fstatat(directory, $0, &st, statFlags) }) == 0 else {
+            throw TestFailure("fstatat \(printable(name)) failed: errno \(errno)")
+        }
         let type = st.st_mode & S_IFMT
         var content: [UInt8]?
         var target: [UInt8]?
         if type == S_IFREG {
-            let fd = withC(path, { open($0, O_RDONLY | O_NOFOLLOW) })
-            guard fd >= 0 else { throw TestFailure("open failed: errno \(errno)") }
+            let fd = withC(name, { openat(directory, $0, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) })
+            guard fd >= 0 else { throw TestFailure("openat \(printable(name)) failed: errno \(errno)") }
             defer { close(fd) }
             var hasher = SHA256()
             var buffer = [UInt8](repeating: 0, count: 65536)
@@ -128,15 +145,18 @@ public struct TreeSnapshot: Sendable {
             content = Array(hasher.finalize())
         } else if type == S_IFLNK {
             var buffer = [CChar](repeating: 0, count: 4097)
-            let n = withC(path, { readlink($0, &buffer, 4096) })
+            let n = withC(name, { readlinkat(directory, $0, &buffer, 4096) })
             target = n >= 0 ? buffer[0..<n].map { UInt8(bitPattern: $0) } : nil
         }
+        // The l*xattr calls take a path: the directory's /proc/self/fd link keeps it short (with a
+        // trailing `/` for the directory itself, so that the magic link is followed).
+        let path = Array("/proc/self/fd/\(directory)/".utf8) + name
         var xattrs: [[UInt8]: [UInt8]] = [:]
         var list = [CChar](repeating: 0, count: 65536)
         let listed = withC(path, { llistxattr($0, &list, list.count) })
         if listed > 0 {
-            for name in list[0..<listed].split(separator: 0) {
-                let nameBytes = name.map { UInt8(bitPattern: $0) }
+            for attribute in list[0..<listed].split(separator: 0) {
+                let nameBytes = attribute.map { UInt8(bitPattern: $0) }
                 var value = [UInt8](repeating: 0, count: 65536)
                 let got = withC(path, { p in withC(nameBytes, { n in lgetxattr(p, n, &value, value.count) }) })
                 if got >= 0 { xattrs[nameBytes] = Array(value[0..<got]) }

@@ -275,4 +275,26 @@ static inline char **cchangerec_environ(void) { return environ; }
 /// fresh chroot or a minimal container does not have: without /proc it is empty.
 char **cchangerec_arguments(int *count);
 
+
+// MARK: - Extended attributes relative to a directory descriptor
+
+/// `listxattrat(2)` (Linux 6.13): the names of `path`'s extended attributes, `path` relative to `dirfd`,
+/// not following a final symbolic link. No glibc wrapper yet. -1 with errno ENOSYS on an older kernel,
+/// where callers fall back to the `l*xattr` calls on a `/proc/self/fd` path.
+static inline long cchangerec_listxattrat(int dirfd, const char *path, char *list, size_t size) {
+    unsigned int flags = AT_SYMLINK_NOFOLLOW | (path[0] == 0 ? CCHANGEREC_AT_EMPTY_PATH : 0);
+    return syscall(465 /* __NR_listxattrat */, dirfd, path, flags, list, size);
+}
+
+/// `getxattrat(2)` (Linux 6.13): the value of one attribute; as `cchangerec_listxattrat`.
+static inline long cchangerec_getxattrat(int dirfd, const char *path, const char *name, void *value, size_t size) {
+    struct {
+        uint64_t value;
+        uint32_t size;
+        uint32_t flags;
+    } args = {(uint64_t)(uintptr_t)value, (uint32_t)size, 0};
+    unsigned int flags = AT_SYMLINK_NOFOLLOW | (path[0] == 0 ? CCHANGEREC_AT_EMPTY_PATH : 0);
+    return syscall(464 /* __NR_getxattrat */, dirfd, path, flags, name, &args, sizeof args);
+}
+
 #endif

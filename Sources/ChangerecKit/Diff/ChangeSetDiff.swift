@@ -94,7 +94,7 @@ public enum ChangeSetDiff {
             if x != y { fields.append(PathDifference.Field(name: name, old: x, new: y)) }
         }
         add("kind", a.kind.rawValue, b.kind.rawValue)
-        add("existence", a.after == nil ? "absent" : "present", b.after == nil ? "absent" : "present")
+        add("existence", existence(a), existence(b))
         add("type", a.type.name, b.type.name)
         add(
             "target", a.symlinkTarget.map(RelativePath.escaped) ?? "-", b.symlinkTarget.map(RelativePath.escaped) ?? "-"
@@ -121,6 +121,10 @@ public enum ChangeSetDiff {
             fields = fields.filter { ["kind", "type"].contains($0.name) }
         }
         return fields
+    }
+
+    private static func existence(_ change: Change) -> String {
+        change.unreadable != nil ? "unreadable" : change.after == nil ? "absent" : "present"
     }
 
     /// The whole digest in hex, so equal renderings mean equal digests; shortened for display elsewhere.

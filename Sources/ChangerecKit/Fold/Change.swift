@@ -29,8 +29,11 @@ public struct Change: Sendable, Equatable {
 
     /// The type in the baseline; `nil` when the path did not exist before.
     public var before: FileType?
-    /// The final state from the seal; `nil` when gone or when the journal has no seal.
+    /// The final state from the seal; `nil` when gone, unreadable, or when the journal has no seal.
     public var after: FinalState?
+    /// Set when the seal could not read the path after the step: its state is unknown, and the change
+    /// (`A` for a path that did not exist before, else `C`) says only "possibly changed".
+    public var unreadable: ReadFailure?
 
     public init(_ kind: Kind, _ path: RelativePath, type: FileType) {
         self.kind = kind

@@ -25,6 +25,33 @@ public struct ChangeSet: Sendable {
     /// The kernel queue overflowed; the change set came from a rescan and over-reports.
     public var overflowed: Bool { exit?.overflowed ?? notes.contains { $0.kind == .queueOverflow } }
 
+    /// Note kinds that mean part of ROOT could not be read or watched, so changes there may be missing.
+    public static let gapNoteKinds: Set<JournalNote.Kind> = [.unreadableDirectory, .unwatchedDirectory]
+
+    /// Seal entries whose state after the step could not be read: unknown, never taken for gone.
+    public var unreadable: [SealEntry] { seal.filter { $0.unreadable != nil } }
+
+    /// One line for each thing the recording could not read or watch: directories that could not be
+    /// listed or watched during the step, and paths the seal could not read. Empty when the change set is
+    /// exact as far as changerec can tell; otherwise `changes` exits 1, the recording exits 125 (unless
+    /// the command failed) and `layer` refuses the journal without `--force`.
+    public var gaps: [String] {
+        notes.filter { Self.gapNoteKinds.contains($0.kind) }.map(\.message)
+            + seal.compactMap { entry in entry.unreadable.map { $0.message(for: entry.path) } }
+    }
+
+    /// Why a layer must not be built from this journal without `--force`: one line naming the first
+    /// gap (and how many more there are); `nil` when there is none.
+    public var gapError: ChangerecError? {
+        let gaps = self.gaps
+        guard let first = gaps.first else { return nil }
+        let more = gaps.count > 1 ? " (and \(gaps.count - 1) more)" : ""
+        return ChangerecError(
+            .journalIncomplete,
+            "journal '\(printable(journalPath))' may miss changes: \(first)\(more); a layer from it could leave them out; pass --force to build it from the tree as it is now"
+        )
+    }
+
     /// Reads and folds the journal at `journal`.
     ///
     /// - Throws: `ChangerecError` when the journal cannot be read, is not a journal, is damaged, or has

@@ -130,6 +130,11 @@ public struct Fold {
             let fact = facts[entry.path]
             var change: Change
             switch (entry.before, entry.after) {
+            case (let before, nil) where entry.unreadable != nil:
+                // Not known to be gone, nor known to be unchanged: listed, with why it could not be read.
+                let type = entry.unreadable?.type ?? before ?? .unknown
+                change = Change(before == nil ? .added : .changed, entry.path, type: type)
+                change.unreadable = entry.unreadable
             case (nil, nil):
                 continue
             case (nil, .some(let after)):

@@ -18,6 +18,10 @@ public enum JournalFormat {
         case process = 7
     }
 
+    /// The `after` byte of a seal entry whose final state could not be read; an errno (`u32`) and the
+    /// operation that failed (`string`) follow instead of the state.
+    public static let sealUnreadable: UInt8 = 0xFF
+
     public enum EventFlag {
         public static let directory: UInt8 = 1 << 0
         public static let synthesized: UInt8 = 1 << 1

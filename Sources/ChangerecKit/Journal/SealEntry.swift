@@ -1,4 +1,5 @@
 import ChangerecSystem
+import struct SystemPackage.Errno
 
 /// The state of one object after the step, as the seal records it.
 public struct FinalState: Sendable, Equatable {
@@ -35,13 +36,36 @@ public struct FinalState: Sendable, Equatable {
     }
 }
 
+/// Why the state of a path after the step could not be read: the error and what was being done.
+public struct ReadFailure: Sendable, Equatable, Error {
+    public var errno: Errno
+    /// What failed, as a verb phrase: `open the directory holding it`, `read its content`.
+    public var operation: String
+    /// The object's type when its status could still be read (a file whose content could not be).
+    public var type: FileType?
+
+    public init(_ errno: Errno, _ operation: String, type: FileType? = nil) {
+        self.errno = errno
+        self.operation = operation
+        self.type = type
+    }
+
+    /// `cannot read /PATH after the step (cannot OPERATION: STRERROR): its state is unknown`.
+    public func message(for path: RelativePath) -> String {
+        "cannot read \(path) after the step (cannot \(operation): \(errno.description)): its state is unknown"
+    }
+}
+
 /// One path of the seal: what it was before the step (from the baseline) and what it is after.
 public struct SealEntry: Sendable, Equatable {
     public var path: RelativePath
     /// Its type in the baseline; `nil` when it did not exist before the step.
     public var before: FileType?
-    /// Its state after the step; `nil` when it is gone.
+    /// Its state after the step; `nil` when it is gone or could not be read (see ``unreadable``).
     public var after: FinalState?
+    /// Set when its state after the step could not be read (an error other than "no such path"):
+    /// `after` is then `nil`, which here means *unknown*, never *gone*.
+    public var unreadable: ReadFailure?
 
     public init(path: RelativePath, before: FileType?, after: FinalState?) {
         self.path = path
@@ -49,9 +73,26 @@ public struct SealEntry: Sendable, Equatable {
         self.after = after
     }
 
+    /// An entry whose final state could not be read.
+    public init(path: RelativePath, before: FileType?, unreadable: ReadFailure) {
+        self.path = path
+        self.before = before
+        self.unreadable = unreadable
+    }
+
+    /// The state after the step is known to be absent: gone, not merely unreadable.
+    public var isGone: Bool { after == nil && unreadable == nil }
+
     func encode(into writer: inout ByteWriter) {
         writer.path(path)
         writer.u8(before?.rawValue ?? 0)
+        if let unreadable {
+            writer.u8(JournalFormat.sealUnreadable)
+            writer.u32(UInt32(bitPattern: unreadable.errno.rawValue))
+            writer.string(unreadable.operation)
+            writer.u8(unreadable.type?.rawValue ?? 0)
+            return
+        }
         guard let after else {
             writer.u8(0)
             return
@@ -76,6 +117,13 @@ public struct SealEntry: Sendable, Equatable {
         let beforeRaw = try reader.u8()
         guard let beforeType = FileType(rawValue: beforeRaw) else { throw DecodeError(reason: "unknown type") }
         let afterRaw = try reader.u8()
+        if afterRaw == JournalFormat.sealUnreadable {
+            let errno = Errno(rawValue: Int32(bitPattern: try reader.u32()))
+            let operation = try reader.string()
+            guard let type = FileType(rawValue: try reader.u8()) else { throw DecodeError(reason: "unknown type") }
+            let failure = ReadFailure(errno, operation, type: type == .unknown ? nil : type)
+            return SealEntry(path: path, before: beforeType == .unknown ? nil : beforeType, unreadable: failure)
+        }
         guard let afterType = FileType(rawValue: afterRaw) else { throw DecodeError(reason: "unknown type") }
         let before = beforeRaw == 0 ? nil : beforeType
         guard afterRaw != 0 else { return SealEntry(path: path, before: before, after: nil) }

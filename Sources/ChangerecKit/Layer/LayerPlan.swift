@@ -48,9 +48,11 @@ public struct LayerPlan: Sendable {
             if !changeSet.seal.isEmpty {
                 for entry in changeSet.seal {
                     if firstBefore[entry.path] == nil { firstBefore[entry.path] = .some(entry.before) }
-                    last[entry.path] = (step, entry.after, entry.after != nil)
+                    // Unreadable (accepted with --force): read from ROOT as it is now, never taken for gone.
+                    last[entry.path] = (step, entry.after, !entry.isGone)
                     // Gone, or no longer a directory: whatever it held before this step is gone with it.
-                    if entry.after == nil || (entry.before == .directory && entry.after?.type != .directory) {
+                    let replaced = entry.before == .directory && entry.after.map { $0.type != .directory } ?? false
+                    if entry.isGone || replaced {
                         removedAt[entry.path] = step
                     }
                 }

@@ -41,10 +41,12 @@ public struct LayerResult: Sendable {
 /// Writes a layer from a plan, reading the final tree beneath ROOT and nothing else.
 ///
 /// Every object is reached by opening its parent with `openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS)`
-/// and then the name with `O_NOFOLLOW`: a directory swapped for a symbolic link after the step makes the
-/// layer fail, it is never followed. Each object is checked against its sealed state (type, mode,
-/// owner, size, mtime, symlink target, content SHA-256, xattrs); differences are drift, which fails
-/// the layer unless `allowDrift`.
+/// (in steps when the path is longer than `PATH_MAX`) and then the name with `O_NOFOLLOW`: a directory
+/// swapped for a symbolic link after the step is never followed. Each object is checked against its
+/// sealed state (type, mode, owner, size, mtime, symlink target, content SHA-256, xattrs); differences
+/// are drift, which fails the layer unless `allowDrift`. A path that no longer exists beneath ROOT
+/// (`ENOENT`, or `ENOTDIR`/`ELOOP` where a directory on its way is no longer a directory) is drift too;
+/// any other error reading it (`EACCES`, `EIO`, ...) fails the layer with one line naming the path.
 public struct LayerWriter {
     let root: FileDescriptor
     let rootPath: [UInt8]
@@ -56,8 +58,8 @@ public struct LayerWriter {
 
     /// Writes the layer for `plan` to the open, empty file `output` (at `outputPath`, for messages).
     ///
-    /// - Throws: `ChangerecError` `.unsafePath` when a path no longer lies beneath ROOT without a symbolic
-    ///   link, `.drift` listing the drifted paths (unless `allowDrift`), or a system error.
+    /// - Throws: `ChangerecError` `.drift` listing the drifted paths (unless `allowDrift`), `.unsafePath`
+    ///   when a file is replaced while it is read, or a system error naming the path that could not be read.
     public func write(_ plan: LayerPlan, to output: FileDescriptor, outputPath: [UInt8], options: LayerOptions)
         throws(ChangerecError) -> LayerResult
     {
@@ -114,15 +116,19 @@ public struct LayerWriter {
     private func writeObject(_ path: RelativePath, expected: FinalState?, state: inout WriteState)
         throws(ChangerecError)
     {
-        guard !path.isRoot, let directory = try state.parent(of: path, rootPath: rootPath) else {
-            if !path.isRoot { state.addDrift(path, "gone") }
+        guard !path.isRoot else { return }
+        let directory: FileDescriptor
+        switch try state.parent(of: path, rootPath: rootPath) {
+        case .open(let open): directory = open
+        case .gone(let reason):
+            state.addDrift(path, reason)
             return
         }
         let name = path.name
         let status: FileStatus
         do {
             status = try FileSystem.status(of: name, in: directory)
-        } catch .noSuchFileOrDirectory {
+        } catch let error where error.meansNoSuchPathBeneath {
             state.addDrift(path, "gone")
             return
         } catch {
@@ -132,7 +138,17 @@ public struct LayerWriter {
         header.uid = status.uid
         header.gid = status.gid
         (header.mtimeSeconds, header.mtimeNanoseconds) = clamp(status, state.options.sourceDateEpoch)
-        let attributes = (try? Xattrs.all(of: name, in: directory)) ?? []
+        let attributes: [(name: [UInt8], value: [UInt8])]
+        do {
+            attributes = try Xattrs.all(of: name, in: directory)
+        } catch .notSupported {
+            attributes = []  // a file system without extended attributes
+        } catch let error where error.meansNoSuchPathBeneath {
+            state.addDrift(path, "gone")
+            return
+        } catch {
+            throw ChangerecError.system("read the extended attributes of", path: describe(path), error)
+        }
         header.xattrs = attributes
         var target: [UInt8]?
         switch status.type {
@@ -143,6 +159,9 @@ public struct LayerWriter {
             header.kind = .symlink
             do {
                 target = try FileSystem.symlinkTarget(of: name, in: directory)
+            } catch let error where error.meansNoSuchPathBeneath {
+                state.addDrift(path, "gone")
+                return
             } catch {
                 throw ChangerecError.system("read symbolic link", path: describe(path), error)
             }
@@ -151,8 +170,9 @@ public struct LayerWriter {
             header.kind = .fifo
         case .characterDevice, .blockDevice:
             header.kind = status.type == .characterDevice ? .characterDevice : .blockDevice
-            header.deviceMajor = UInt32(truncatingIfNeeded: (status.rdev >> 8) & 0xFFF | (status.rdev >> 32) & ~0xFFF)
-            header.deviceMinor = UInt32(truncatingIfNeeded: status.rdev & 0xFF | (status.rdev >> 12) & ~0xFF)
+            header.deviceMajor = UInt32(
+                truncatingIfNeeded: (status.rdev >> 8) & 0xFFF | (status.rdev >> 32) & 0xFFFF_F000)
+            header.deviceMinor = UInt32(truncatingIfNeeded: status.rdev & 0xFF | (status.rdev >> 12) & 0xFFFF_FF00)
         case .socket, .unknown:
             state.skipped.append(path)
             return
@@ -167,42 +187,62 @@ public struct LayerWriter {
         // first name in the layer; its other names are hard-link entries to that one (as Docker's archive
         // package does), so an applier makes them one inode again.
         let identity = FileIdentity(status)
-        if status.type != .directory && status.linkCount > 1, let first = state.links[identity] {
+        let linked = status.type != .directory && status.linkCount > 1
+        if linked, let first = state.links[identity] {
             header.kind = .hardLink
             header.linkName = first.bytes
             header.deviceMajor = 0
             header.deviceMinor = 0
             try state.tar.write(header)
-        } else {
-            if status.type != .directory && status.linkCount > 1 { state.links[identity] = path }
-            if status.type == .regular { header.size = status.size }
+        } else if status.type != .regular {
+            if linked { state.links[identity] = path }
             try state.tar.write(header)
-            if status.type == .regular {
-                let digest = try copyContent(name, in: directory, path: path, status: status, state: &state)
-                if let expectedDigest = expected?.contentDigest, digest != expectedDigest {
-                    state.addDrift(path, "content")
-                }
+        } else {
+            // Opened before its header is written: a file gone meanwhile is drift, not half an entry.
+            guard let content = try openContent(name, in: directory, path: path, status: status) else {
+                state.addDrift(path, "gone")
+                return
+            }
+            defer { FileSystem.close(content) }
+            if linked { state.links[identity] = path }
+            header.size = status.size
+            try state.tar.write(header)
+            let digest = try copyContent(content, path: path, status: status, state: &state)
+            if let expectedDigest = expected?.contentDigest, digest != expectedDigest {
+                state.addDrift(path, "content")
             }
         }
         state.entries += 1
     }
 
-    /// Streams exactly `status.size` bytes of the file into the tar (zeros if it shrank meanwhile) and
-    /// returns the SHA-256 of what was read.
-    private func copyContent(
-        _ name: [UInt8], in directory: FileDescriptor, path: RelativePath, status: FileStatus, state: inout WriteState
-    ) throws(ChangerecError) -> [UInt8]? {
+    /// Opens the regular file `status` describes for reading; `nil` when it is gone.
+    private func openContent(_ name: [UInt8], in directory: FileDescriptor, path: RelativePath, status: FileStatus)
+        throws(ChangerecError) -> FileDescriptor?
+    {
         let fd: FileDescriptor
         do {
             fd = try FileSystem.open(name, relativeTo: directory, flags: O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY)
+        } catch .noSuchFileOrDirectory {
+            return nil
+        } catch .tooManySymbolicLinkLevels {
+            throw ChangerecError(
+                .unsafePath, "refusing to read '\(describe(path))': it was replaced while the layer was written")
         } catch {
             throw ChangerecError.system("open", path: describe(path), error)
         }
-        defer { FileSystem.close(fd) }
         guard let opened = try? FileSystem.status(of: fd), opened.inode == status.inode, opened.type == .regular else {
+            FileSystem.close(fd)
             throw ChangerecError(
                 .unsafePath, "refusing to read '\(describe(path))': it was replaced while the layer was written")
         }
+        return fd
+    }
+
+    /// Streams exactly `status.size` bytes of the open file into the tar (zeros if it shrank meanwhile) and
+    /// returns the SHA-256 of what was read.
+    private func copyContent(_ fd: FileDescriptor, path: RelativePath, status: FileStatus, state: inout WriteState)
+        throws(ChangerecError) -> [UInt8]?
+    {
         var hasher = SHA256()
         var remaining = status.size
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
@@ -254,9 +294,14 @@ public struct LayerWriter {
     }
 
     private func checkGone(_ path: RelativePath, state: inout WriteState) throws(ChangerecError) {
-        guard let directory = try state.parent(of: path, rootPath: rootPath) else { return }
-        if (try? FileSystem.status(of: path.name, in: directory)) != nil {
+        guard case .open(let directory) = try state.parent(of: path, rootPath: rootPath) else { return }
+        do {
+            _ = try FileSystem.status(of: path.name, in: directory)
             state.addDrift(path, "exists again")
+        } catch let error where error.meansNoSuchPathBeneath {
+            return
+        } catch {
+            throw ChangerecError.system("stat", path: describe(path), error)
         }
     }
 
@@ -298,19 +343,27 @@ private struct WriteState {
         cursor = ParentCursor(root: root)
     }
 
-    /// The open parent directory of `path`, reached beneath ROOT without following any symbolic link;
-    /// `nil` when it no longer exists.
-    func parent(of path: RelativePath, rootPath: [UInt8]) throws(ChangerecError) -> FileDescriptor? {
-        do {
-            return try cursor.directory(holding: path).get()
-        } catch .noSuchFileOrDirectory {
-            return nil
-        } catch .tooManySymbolicLinkLevels, .notDirectory, .improperLink {
-            throw ChangerecError(
-                .unsafePath,
-                "refusing to read '\(printable(rootPath))\(path)': a directory on its way is now a symbolic link or not a directory, which could lead outside ROOT; nothing was read through it"
-            )
-        } catch {
+    /// Where the parent directory of `path` stands: open, or gone (with the drift reason).
+    enum Parent {
+        case open(FileDescriptor)
+        case gone(String)
+    }
+
+    /// The open parent directory of `path`, reached beneath ROOT without following any symbolic link, or
+    /// why no such directory exists beneath ROOT any more.
+    ///
+    /// - Throws: a system error naming the directory for any failure but "no such path beneath ROOT".
+    func parent(of path: RelativePath, rootPath: [UInt8]) throws(ChangerecError) -> Parent {
+        switch cursor.directory(holding: path) {
+        case .success(let directory):
+            return .open(directory)
+        case .failure(.noSuchFileOrDirectory):
+            return .gone("gone")
+        case .failure(let error) where error.meansNoSuchPathBeneath:
+            // ENOTDIR or ELOOP: what the seal saw as a directory is now a file or a symbolic link.
+            return .gone(
+                "gone: a directory on its way is now a symbolic link or not a directory; nothing was read through it")
+        case .failure(let error):
             throw ChangerecError.system("open", path: printable(rootPath) + (path.parent ?? .root).description, error)
         }
     }

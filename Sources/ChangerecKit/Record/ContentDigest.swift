@@ -5,33 +5,45 @@ import SystemPackage
 
 /// SHA-256 digests of what the seal records: file content and extended attributes.
 enum ContentDigest {
-    /// The SHA-256 of the regular file `name` in `directory`, or `nil` when it cannot be read or is no
-    /// longer the object `expected` describes. Opened with `O_NOFOLLOW | O_NONBLOCK`: a symbolic link or
-    /// a fifo swapped in meanwhile is neither followed nor waited on.
-    static func ofFile(_ name: [UInt8], in directory: FileDescriptor, expected: FileStatus) -> [UInt8]? {
-        guard
-            let fd = try? FileSystem.open(
-                name, relativeTo: directory, flags: O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY)
-        else { return nil }
+    /// The SHA-256 of the regular file `name` in `directory`, or `nil` when it is no longer the object
+    /// `expected` describes (gone, or replaced since it was stat'ed: the caller reads it again). Opened with
+    /// `O_NOFOLLOW | O_NONBLOCK`: a symbolic link or a fifo swapped in meanwhile is neither followed nor
+    /// waited on.
+    ///
+    /// - Throws: the `Errno` of any other failure to open or read it (`EACCES`, `EIO`, ...).
+    static func ofFile(_ name: [UInt8], in directory: FileDescriptor, expected: FileStatus) throws(Errno) -> [UInt8]? {
+        let fd: FileDescriptor
+        do {
+            fd = try FileSystem.open(name, relativeTo: directory, flags: O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY)
+        } catch let error where error.meansNoSuchPathBeneath {
+            return nil  // gone, or (ELOOP from O_NOFOLLOW) replaced by a symbolic link since the stat
+        }
         defer { FileSystem.close(fd) }
-        guard let status = try? FileSystem.status(of: fd), status.type == .regular, status.inode == expected.inode
-        else { return nil }
+        let status = try FileSystem.status(of: fd)
+        guard status.type == .regular, status.inode == expected.inode else { return nil }
         var hasher = SHA256()
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
         defer { buffer.deallocate() }
         while true {
-            guard let count = try? FileSystem.read(fd, into: buffer) else { return nil }
+            let count = try FileSystem.read(fd, into: buffer)
             if count == 0 { break }
             hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
         }
         return Array(hasher.finalize())
     }
 
-    /// The SHA-256 over `name`'s sorted xattrs (each as u32 name length, name, u32 value length,
-    /// value), or `nil` when it has none.
-    static func ofXattrs(_ name: [UInt8], in directory: FileDescriptor) -> [UInt8]? {
-        guard let attributes = try? Xattrs.all(of: name, in: directory), !attributes.isEmpty else { return nil }
-        return ofXattrList(attributes)
+    /// The SHA-256 over `name`'s sorted xattrs (each as u32 name length, name, u32 value length, value),
+    /// or `nil` when it has none (or its file system holds none).
+    ///
+    /// - Throws: the `Errno` of a failure to list or read them; `ENOENT` when `name` is gone meanwhile.
+    static func ofXattrs(_ name: [UInt8], in directory: FileDescriptor) throws(Errno) -> [UInt8]? {
+        let attributes: [(name: [UInt8], value: [UInt8])]
+        do {
+            attributes = try Xattrs.all(of: name, in: directory)
+        } catch .notSupported {
+            return nil  // a file system without extended attributes
+        }
+        return attributes.isEmpty ? nil : ofXattrList(attributes)
     }
 
     /// The SHA-256 of `bytes`, lowercase hex.

@@ -4,25 +4,36 @@ import SystemPackage
 
 /// Reads the final state of every path a journal names, after the command has ended.
 ///
-/// Every path is reached with `openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS)` on its parent and a
-/// no-follow `fstatat` on its name, so a directory swapped for a symbolic link never leads outside ROOT:
-/// such a path is simply gone.
+/// Every path is reached with `openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS)` on its parent (in steps
+/// when the path is longer than `PATH_MAX`) and a no-follow `fstatat` on its name, so a directory swapped
+/// for a symbolic link never leads outside ROOT: such a path is simply gone. Only "no such path beneath
+/// ROOT" (``Errno/meansNoSuchPathBeneath``) seals a path as gone; any other error (`EACCES`, `EIO`,
+/// `EMFILE`, ...) seals it as unreadable, with the error, so that it never reads as absent or unchanged.
 struct SealBuilder {
     let root: FileDescriptor
     let baseline: Baseline
     let exclusions: Exclusions
 
+    /// What to seal: the paths in tree order, and the directories among them whose entries could not be
+    /// listed (their contents are unknown, so they are sealed as unreadable).
+    struct Plan {
+        var paths: [RelativePath]
+        var unlisted: [RelativePath: ReadFailure]
+    }
+
     /// The paths to seal: those named, their ancestors, and everything below each directory that
     /// arrived whole (renamed or moved in), in tree order.
-    func paths(named: Set<RelativePath>, wholeDirectories: Set<RelativePath>) -> [RelativePath] {
+    func paths(named: Set<RelativePath>, wholeDirectories: Set<RelativePath>) -> Plan {
         var all = named
         for path in named {
             for ancestor in path.ancestors where !ancestor.isRoot { all.insert(ancestor) }
         }
+        var unlisted: [RelativePath: ReadFailure] = [:]
         for directory in wholeDirectories {
-            all.formUnion(descendants(of: directory))
+            all.formUnion(descendants(of: directory, unlisted: &unlisted))
         }
-        return all.filter { !exclusions.contains($0) }.sorted(by: RelativePath.treeOrder)
+        return Plan(
+            paths: all.filter { !exclusions.contains($0) }.sorted(by: RelativePath.treeOrder), unlisted: unlisted)
     }
 
     /// Other names, from the baseline, of the inodes the step may have changed through one of their names.
@@ -45,7 +56,8 @@ struct SealBuilder {
         var identities = reported
         for path in named.sorted(by: RelativePath.treeOrder) {
             if let before = baseline.identity(of: path) { identities.insert(before) }
-            guard let status = cursor.status(of: path), status.type != .directory, status.linkCount > 1 else {
+            // One that cannot be read is sealed as unreadable, which says enough.
+            guard let status = try? cursor.status(of: path), status.type != .directory, status.linkCount > 1 else {
                 continue
             }
             identities.insert(FileIdentity(status))
@@ -83,41 +95,108 @@ struct SealBuilder {
         return result
     }
 
-    /// Seal entries for `paths`, handed on one at a time so memory holds one entry, not all of them.
-    func seal(_ paths: [RelativePath], _ emit: (SealEntry) throws(ChangerecError) -> Void) throws(ChangerecError) {
+    /// Seal entries for the plan's paths, handed on one at a time so memory holds one entry, not all of them.
+    func seal(_ plan: Plan, _ emit: (SealEntry) throws(ChangerecError) -> Void) throws(ChangerecError) {
         let cursor = ParentCursor(root: root)
-        for path in paths {
-            let after = try? cursor.directory(holding: path).get()
-            try emit(
-                SealEntry(
-                    path: path, before: baseline.type(of: path),
-                    after: after.flatMap { finalState(of: path.isRoot ? [] : path.name, in: $0) }))
+        for path in plan.paths {
+            let before = baseline.type(of: path)
+            if let failure = plan.unlisted[path] {
+                try emit(SealEntry(path: path, before: before, unreadable: failure))
+                continue
+            }
+            let entry: SealEntry
+            do throws(ReadFailure) {
+                entry = SealEntry(path: path, before: before, after: try finalState(of: path, cursor: cursor))
+            } catch {
+                entry = SealEntry(path: path, before: before, unreadable: error)
+            }
+            try emit(entry)
         }
     }
 
-    private func finalState(of name: [UInt8], in directory: FileDescriptor) -> FinalState? {
-        guard let status = try? FileSystem.status(of: name, in: directory) else { return nil }
+    /// How many times an object that keeps being replaced while it is read is read again.
+    private static let attempts = 3
+
+    /// The state of `path` now; `nil` when it is gone.
+    ///
+    /// - Throws: `ReadFailure` when it could not be read for any reason but "no such path beneath ROOT".
+    private func finalState(of path: RelativePath, cursor: ParentCursor) throws(ReadFailure) -> FinalState? {
+        let directory: FileDescriptor
+        switch cursor.directory(holding: path) {
+        case .success(let open): directory = open
+        case .failure(let error) where error.meansNoSuchPathBeneath: return nil
+        case .failure(let error): throw ReadFailure(error, "open the directory holding it")
+        }
+        let name = path.isRoot ? [] : path.name
+        for _ in 0..<Self.attempts {
+            let status: FileStatus
+            do {
+                status = try FileSystem.status(of: name, in: directory)
+            } catch let error where error.meansNoSuchPathBeneath {
+                return nil
+            } catch {
+                throw ReadFailure(error, "read its status")
+            }
+            // `nil` from a read below: the object was removed or replaced since the stat; read it again.
+            if let state = try read(name, in: directory, status: status) { return state }
+        }
+        throw ReadFailure(.resourceTemporarilyUnavailable, "read it: it was replaced each time it was read")
+    }
+
+    /// The target, content digest and xattrs digest of the object `status` describes; `nil` when it was
+    /// removed or replaced meanwhile.
+    private func read(_ name: [UInt8], in directory: FileDescriptor, status: FileStatus) throws(ReadFailure)
+        -> FinalState?
+    {
         var target: [UInt8]?
         var content: [UInt8]?
-        switch status.type {
-        case .symlink: target = try? FileSystem.symlinkTarget(of: name, in: directory)
-        case .regular: content = ContentDigest.ofFile(name, in: directory, expected: status)
-        default: break
+        let xattrs: [UInt8]?
+        do throws(Errno) {
+            switch status.type {
+            case .symlink:
+                do {
+                    target = try FileSystem.symlinkTarget(of: name, in: directory)
+                } catch let error where error.meansNoSuchPathBeneath || error == .invalidArgument {
+                    return nil  // EINVAL: no longer a symbolic link
+                }
+            case .regular:
+                guard let digest = try ContentDigest.ofFile(name, in: directory, expected: status) else { return nil }
+                content = digest
+            default: break
+            }
+        } catch {
+            throw ReadFailure(
+                error, status.type == .symlink ? "read its target" : "read its content", type: status.type)
         }
-        return FinalState(
-            status: status, symlinkTarget: target, contentDigest: content,
-            xattrDigest: ContentDigest.ofXattrs(name, in: directory))
+        do {
+            xattrs = try ContentDigest.ofXattrs(name, in: directory)
+        } catch let error where error.meansNoSuchPathBeneath {
+            return nil
+        } catch {
+            throw ReadFailure(error, "read its extended attributes", type: status.type)
+        }
+        return FinalState(status: status, symlinkTarget: target, contentDigest: content, xattrDigest: xattrs)
     }
 
-    private func descendants(of start: RelativePath) -> [RelativePath] {
+    /// Every path below `start`, read beneath ROOT; directories whose entries cannot be listed for any
+    /// reason but "gone" go into `unlisted`.
+    private func descendants(of start: RelativePath, unlisted: inout [RelativePath: ReadFailure]) -> [RelativePath] {
         var result: [RelativePath] = []
         var stack = [start]
         while let path = stack.popLast() {
-            guard !exclusions.contains(path),
-                let fd = try? FileSystem.openBeneath(path.bytes, in: root, flags: O_RDONLY | O_DIRECTORY)
-            else { continue }
-            defer { FileSystem.close(fd) }
-            for entry in (try? DirectoryReader.entries(of: fd)) ?? [] {
+            guard !exclusions.contains(path) else { continue }
+            let entries: [DirectoryEntry]
+            do throws(Errno) {
+                let fd = try FileSystem.openBeneath(path.bytes, in: root, flags: O_RDONLY | O_DIRECTORY)
+                defer { FileSystem.close(fd) }
+                entries = try DirectoryReader.entries(of: fd)
+            } catch let error where error.meansNoSuchPathBeneath {
+                continue
+            } catch {
+                unlisted[path] = ReadFailure(error, "list its entries", type: .directory)
+                continue
+            }
+            for entry in entries {
                 guard let child = path.appending(entry.name) else { continue }
                 result.append(child)
                 if entry.type == .directory { stack.append(child) }

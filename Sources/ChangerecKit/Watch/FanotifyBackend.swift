@@ -376,8 +376,20 @@ public final class FanotifyBackend: WatchBackend {
         if let current = FileHandles.currentPath(of: fd) {
             found = JournalLocation.relative(current, below: rootPath) ?? (current == rootPath ? .root : nil)
         } else {
-            // No /proc to read the descriptor's path from: walk up to ROOT instead.
-            found = FileSystem.path(of: fd, below: root).flatMap { $0.isEmpty ? RelativePath.root : RelativePath($0) }
+            // No /proc to read the descriptor's path from, or a path longer than a page (ENAMETOOLONG): walk up.
+            do {
+                found = try FileSystem.relativePath(of: fd, below: walker.root).flatMap {
+                    $0.isEmpty ? RelativePath.root : RelativePath($0)
+                }
+            } catch {
+                outputs.append(
+                    .note(
+                        JournalNote(
+                            .unwatchedDirectory,
+                            "cannot tell where a directory fanotify reported lies (\(error)): its events are not recorded"
+                        )))
+                return nil
+            }
         }
         guard let path = found else {
             remember(outside: handle)

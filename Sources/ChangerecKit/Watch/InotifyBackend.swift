@@ -235,7 +235,7 @@ public final class InotifyBackend: WatchBackend {
             else { return }
             identifiedNames.insert(path)
         }
-        guard !batch.isReplacedLater(record), let status = batch.cursor.status(of: path), status.type != .directory
+        guard !batch.isReplacedLater(record), let status = try? batch.cursor.status(of: path), status.type != .directory
         else {
             outputs.append(.unidentifiedName(path))
             return

@@ -2,10 +2,11 @@ import ChangerecSystem
 import Glibc
 import SystemPackage
 
-/// Walks directories below ROOT, each opened with `openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS)`, and
-/// turns what it finds into baseline names or synthesised events. Both backends walk with it; each
-/// passes the step it needs on every directory *before* its entries are read (add a watch, record a
-/// handle), so that nothing created after the listing can escape both the listing and the watch.
+/// Walks directories below ROOT, each opened with `openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS)` (in
+/// steps when its path is longer than `PATH_MAX`), and turns what it finds into baseline names or
+/// synthesised events. Both backends walk with it; each passes the step it needs on every directory
+/// *before* its entries are read (add a watch, record a handle), so that nothing created after the
+/// listing can escape both the listing and the watch.
 struct TreeWalker {
     enum Mode {
         /// Record every name in the baseline (arming).
@@ -38,14 +39,13 @@ struct TreeWalker {
                 directory = try FileSystem.openBeneath(path.bytes, in: root, flags: O_RDONLY | O_DIRECTORY)
             } catch {
                 if arming { throw ChangerecError.system("open", path: printable(rootPath), error) }
-                switch error {
-                case .noSuchFileOrDirectory, .notDirectory, .tooManySymbolicLinkLevels:
-                    continue  // gone or replaced since it was named; its own events say what happened
-                default:
+                // Gone or replaced since it was named: its own events say what happened. Anything else
+                // (EACCES, EIO, ...) hides what it holds, which is never silent.
+                if !error.meansNoSuchPathBeneath {
                     outputs.append(
                         .note(JournalNote(.unreadableDirectory, path: path, "cannot open \(path): \(error)")))
-                    continue
                 }
+                continue
             }
             defer { FileSystem.close(directory) }
             try prepare(path, directory, &outputs)

@@ -13,6 +13,7 @@ extension Change {
         if let origin = renamedFrom { object.add("renamed_from", path: origin) }
         if !pids.isEmpty { object.add("pids", raw: "[" + pids.map(String.init).joined(separator: ",") + "]") }
         if foreign { object.add("foreign", true) }
+        if let unreadable { object.add("unreadable", "cannot \(unreadable.operation): \(unreadable.errno)") }
         if let after {
             object.add("mode", "0" + String(after.permissions, radix: 8))
             object.add("uid", after.uid)
@@ -51,6 +52,17 @@ extension ChangeSet {
                 if let path = note.path { entry.add("path", path: path) }
                 entry.add("message", note.message)
                 return entry
+            })
+        object.add(
+            "unreadable",
+            unreadable.map { entry in
+                var item = JSONObject()
+                item.add("path", path: entry.path)
+                if let failure = entry.unreadable {
+                    item.add("message", failure.message(for: entry.path))
+                    item.add("errno", failure.errno.rawValue)
+                }
+                return item
             })
         object.add("changes", changes.map(\.json))
         return object

@@ -11,6 +11,7 @@ extension Change {
         if subtree { notes.append("whole directory") }
         if opaque { notes.append("replaced") }
         if foreign { notes.append("foreign") }
+        if let unreadable { notes.append("unreadable: cannot \(unreadable.operation): \(unreadable.errno)") }
 
         if !notes.isEmpty { line += " (" + notes.joined(separator: ", ") + ")" }
         return line
@@ -41,6 +42,13 @@ extension ChangeSet {
         }
         for note in notes where ![.queueOverflow, .rescanDone, .watchLimit].contains(note.kind) {
             lines.append(note.message)
+        }
+        let unreadable = self.unreadable
+        for entry in unreadable.prefix(20) {
+            if let failure = entry.unreadable { lines.append(failure.message(for: entry.path)) }
+        }
+        if unreadable.count > 20 {
+            lines.append("\(unreadable.count - 20) more paths could not be read after the step (see changes --json)")
         }
         if let exit, !exit.stragglers.isEmpty {
             let names = exit.stragglers.map { "\($0.pid) \($0.name)" }.joined(separator: ", ")

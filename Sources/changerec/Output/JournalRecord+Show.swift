@@ -48,6 +48,9 @@ extension JournalRecord {
             return line
         case .seal(let entry):
             var line = "seal     \(entry.path) before=\(entry.before?.name ?? "none")"
+            if let failure = entry.unreadable {
+                return line + " after=unreadable (cannot \(failure.operation): \(failure.errno))"
+            }
             guard let after = entry.after else { return line + " after=gone" }
             line +=
                 " after=\(after.type.name) mode=0\(String(after.permissions, radix: 8)) uid=\(after.uid) gid=\(after.gid)"
@@ -139,6 +142,10 @@ extension JournalRecord {
                 if let target = after.symlinkTarget { object.add("target", bytes: target) }
                 if let digest = after.contentDigest { object.add("sha256", JSON.hex(digest)) }
                 if let digest = after.xattrDigest { object.add("xattrs_sha256", JSON.hex(digest)) }
+            } else if let failure = entry.unreadable {
+                object.add("after", "unreadable")
+                object.add("errno", failure.errno.rawValue)
+                object.add("message", failure.message(for: entry.path))
             } else {
                 object.add("after", "gone")
             }

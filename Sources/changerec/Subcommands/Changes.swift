@@ -8,7 +8,8 @@ struct Changes: ParsableCommand {
         discussion: """
             Folds the journal's events and seal into one entry per path. A directory that arrived whole
             (renamed or moved in) is one entry; its contents are not listed one by one. A journal cut short
-            is folded from its events alone, marked incomplete, and exits with status 1.
+            is folded from its events alone, marked incomplete, and exits with status 1; so does a journal that
+            names paths or directories changerec could not read (each is listed, with a warning).
             """)
 
     @Argument(help: ArgumentHelp("The journal (default: the newest in ./.changerec/).", valueName: "journal"))
@@ -41,6 +42,7 @@ struct Changes: ParsableCommand {
 
         try finishOutput()
         for warning in changeSet.warnings { StandardStreams.writeError("changerec: warning: \(warning)\n") }
-        if !changeSet.isComplete { throw ExitCode(1) }
+        // A change set that may miss changes (cut short, or parts of ROOT unreadable) is not a success.
+        if !changeSet.isComplete || !changeSet.gaps.isEmpty { throw ExitCode(1) }
     }
 }

@@ -41,7 +41,10 @@ struct Layer: ParsableCommand {
     @Flag(name: .long, help: "Write the tree as it is now where it no longer matches the seal.")
     var allowDrift = false
 
-    @Flag(name: .long, help: "Accept journals cut short (no seal): their changes come from events alone.")
+    @Flag(
+        name: .long,
+        help: "Accept journals cut short (no seal) or naming unreadable paths: read those from the tree as it is now."
+    )
     var force = false
 
     @Option(
@@ -125,6 +128,7 @@ struct Layer: ParsableCommand {
                         "journal '\(String(decoding: path, as: UTF8.self))' is incomplete (no seal): a layer from it could miss changes; pass --force to build it from its events alone"
                     ))
             }
+            if let refusal = changeSet.gapError, !force { throw fail(refusal) }
             loaded.append((path, changeSet))
         }
         return loaded

@@ -9,7 +9,8 @@ struct Record: ParsableCommand {
             The command inherits standard streams, terminal and environment; SIGINT, SIGTERM, SIGHUP and
             SIGQUIT sent to changerec are forwarded to it. changerec exits with the command's status
             (128+N if killed by signal N, 127 if not found, 126 if not executable, 125 if changerec
-            itself failed). When the command ends, the change list and a summary go to standard error.
+            itself failed, or if the command succeeded but a path or directory under ROOT could not be
+            read or watched). When the command ends, the change list and a summary go to standard error.
             """)
 
     @Option(
@@ -89,7 +90,20 @@ struct Record: ParsableCommand {
                 StandardStreams.writeError(text)
             }
         }
-        throw ExitCode(outcome.termination.shellStatus)
+        throw ExitCode(Self.exitStatus(outcome))
+    }
+
+    /// The command's status; but a command that succeeded while parts of ROOT could not be read (the
+    /// change set may miss changes there) makes changerec fail with 125, as for its own errors. A failing
+    /// command's status always wins: it is what the caller must see first.
+    static func exitStatus(_ outcome: RecordOutcome) -> Int32 {
+        let status = outcome.termination.shellStatus
+        let gaps = outcome.changeSet.gaps
+        guard status == 0, !gaps.isEmpty else { return status }
+        StandardStreams.writeError(
+            "changerec: \(gaps.count) path(s) under ROOT could not be read or watched, so the change set may miss changes (see the warnings); exiting 125\n"
+        )
+        return 125
     }
 
     /// The command exactly as its bytes were given: everything after the first `--`.
