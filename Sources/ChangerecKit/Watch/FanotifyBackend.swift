@@ -24,6 +24,7 @@ public final class FanotifyBackend: WatchBackend {
     public var descriptor: FileDescriptor { fanotify.descriptor }
     public private(set) var kernelEventCount: UInt64 = 0
     public private(set) var overflowed = false
+    public private(set) var bytesRead = 0
     /// How many directory handles had to be resolved by asking the kernel (`open_by_handle_at`).
     public private(set) var kernelResolutions = 0
 
@@ -140,10 +141,18 @@ public final class FanotifyBackend: WatchBackend {
         return (baseline, outputs)
     }
 
+    public func queuedBytes() throws(ChangerecError) -> Int {
+        do {
+            return try fanotify.queuedBytes()
+        } catch {
+            throw ChangerecError.system("count the queued fanotify events", error)
+        }
+    }
+
     public func readBatch() throws(ChangerecError) -> [WatchOutput]? {
         let records: [Fanotify.Record]
         do {
-            records = try fanotify.readAvailable()
+            records = try fanotify.readAvailable(countingInto: &bytesRead)
         } catch {
             throw ChangerecError.system("read fanotify events", error)
         }
@@ -156,8 +165,8 @@ public final class FanotifyBackend: WatchBackend {
     }
 
     public func finish() throws(ChangerecError) -> [WatchOutput] {
-        // The command has ended, so every event it caused is already queued: read to empty.
-        try readUntilEmpty()
+        // The command has ended, so every event it caused is already queued: read them.
+        try readQueued()
     }
 
     // MARK: - Records

@@ -20,6 +20,7 @@ public final class InotifyBackend: WatchBackend {
     public var descriptor: FileDescriptor { inotify.descriptor }
     public private(set) var kernelEventCount: UInt64 = 0
     public private(set) var overflowed = false
+    public private(set) var bytesRead = 0
 
     private let rootPath: [UInt8]
     private let exclusions: Exclusions
@@ -66,10 +67,18 @@ public final class InotifyBackend: WatchBackend {
         return (baseline, outputs)
     }
 
+    public func queuedBytes() throws(ChangerecError) -> Int {
+        do {
+            return try inotify.queuedBytes()
+        } catch {
+            throw ChangerecError.system("count the queued inotify events", error)
+        }
+    }
+
     public func readBatch() throws(ChangerecError) -> [WatchOutput]? {
         let records: [Inotify.Record]
         do {
-            records = try inotify.readAvailable()
+            records = try inotify.readAvailable(countingInto: &bytesRead)
         } catch {
             throw ChangerecError.system("read inotify events", error)
         }
@@ -82,8 +91,8 @@ public final class InotifyBackend: WatchBackend {
     }
 
     public func finish() throws(ChangerecError) -> [WatchOutput] {
-        // The command has ended, so every event it caused is already queued: read to empty.
-        var outputs = try readUntilEmpty()
+        // The command has ended, so every event it caused is already queued: read them.
+        var outputs = try readQueued()
         settlePendingMove(into: &outputs)
         for path in unwatched.sorted(by: RelativePath.treeOrder) {
             try walk(from: path, mode: .synthesizeCreates, into: &outputs)
