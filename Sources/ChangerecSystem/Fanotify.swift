@@ -94,28 +94,23 @@ public final class Fanotify {
         }.get()
     }
 
-    /// The bytes of events queued now, not yet read. The corresponding C function is `ioctl(FIONREAD)`.
-    public func queuedBytes() throws(Errno) -> Int {
+    /// How many events are queued now, not yet read. The kernel's `FIONREAD` counts each queued event
+    /// as one bare `fanotify_event_metadata` (24 bytes), without its info records, so it counts events,
+    /// not the bytes a read returns. The corresponding C function is `ioctl(FIONREAD)`.
+    public func queuedEvents() throws(Errno) -> Int {
         var count: Int32 = 0
         _ = try valueOrErrno("ioctl(FIONREAD)") { cchangerec_queued_bytes(descriptor.rawValue, &count) }.get()
-        return Int(count)
+        return Int(count) / MemoryLayout<fanotify_event_metadata>.size
     }
 
     /// Reads the events queued now; empty when none are.
     public func readAvailable() throws(Errno) -> [Record] {
-        var ignored = 0
-        return try readAvailable(countingInto: &ignored)
-    }
-
-    /// Reads the events queued now; empty when none are. `bytesRead` grows by the bytes read.
-    public func readAvailable(countingInto bytesRead: inout Int) throws(Errno) -> [Record] {
         let count: Int
         switch valueOrErrno("read", { Glibc.read(descriptor.rawValue, buffer.baseAddress, buffer.count) }) {
         case .success(let n): count = n
         case .failure(.wouldBlock): return []
         case .failure(let error): throw error
         }
-        bytesRead += count
         guard let base = UnsafeRawPointer(buffer.baseAddress)?.assumingMemoryBound(to: UInt8.self) else { return [] }
         var records: [Record] = []
         var offset = 0

@@ -169,6 +169,29 @@ struct FaultTests {
     }
 
     @Test(
+        "a journal whose file system fills while the seal is written is one line and a non-zero exit, and reads as incomplete",
+        .requiresRoot, arguments: backends)
+    func journalFileSystemFullDuringSeal(backend: String) throws {
+        let tree = try TemporaryTree()
+        let small = try SmallTmpfs(at: tree.base + "/journal-fs", size: "16k")
+        let journal = small.path + "/step.journal"
+        let ended = tree.outside + "/ended"
+        // One move into ROOT is a handful of events, but the seal holds every path of the moved-in tree:
+        // 1,000 long names, far more than the 16 KiB the journal's file system has.
+        try tree.prepare(
+            "mkdir '\(tree.outside)/big' && cd '\(tree.outside)/big' && for i in $(seq 1000 1999); do : > f$i-\(String(repeating: "z", count: 100)); done"
+        )
+        let record = try Run.changerec(
+            [
+                "--backend", backend, "--root", tree.root, "--journal", journal, "--", "/bin/sh", "-c",
+                "mv '\(tree.outside)/big' big && touch '\(ended)'",
+            ], directory: tree.root)
+        try Self.expectCutShort(record, journal: journal, ended: ended, tree: tree)
+        let shown = try Run.changerec(["show", journal])
+        #expect(shown.stdout.contains("seal"), "the journal was cut before the seal: \(shown.stdout)")
+    }
+
+    @Test(
         "a step that fills ROOT's file system, where the journal is, is one line and a non-zero exit; the journal reads as incomplete",
         .requiresRoot, arguments: backends)
     func rootFileSystemFull(backend: String) throws {

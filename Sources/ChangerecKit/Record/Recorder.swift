@@ -300,9 +300,11 @@ private struct CrashHook {
         writer.crash(afterMoreBytes: point.bytes)
     }
 
+    /// Kills the recorder at the end of `phase`, after writing what the phase buffered (the last flush it
+    /// could have made). Arming buffers nothing of its own: what is on disk then is what a crash leaves.
     func end(_ phase: CrashPoint.Phase) {
         guard let point, point.phase == phase else { return }
-        try? writer.flush()
+        if phase != .arming { try? writer.flush() }
         writer.crashNow()
     }
 }

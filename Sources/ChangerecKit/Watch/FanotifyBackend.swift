@@ -24,7 +24,8 @@ public final class FanotifyBackend: WatchBackend {
     public var descriptor: FileDescriptor { fanotify.descriptor }
     public private(set) var kernelEventCount: UInt64 = 0
     public private(set) var overflowed = false
-    public private(set) var bytesRead = 0
+    /// Events read so far: what ``queuedAmount()`` counts for fanotify.
+    public var amountRead: Int { Int(kernelEventCount) }
     /// How many directory handles had to be resolved by asking the kernel (`open_by_handle_at`).
     public private(set) var kernelResolutions = 0
 
@@ -141,9 +142,9 @@ public final class FanotifyBackend: WatchBackend {
         return (baseline, outputs)
     }
 
-    public func queuedBytes() throws(ChangerecError) -> Int {
+    public func queuedAmount() throws(ChangerecError) -> Int {
         do {
-            return try fanotify.queuedBytes()
+            return try fanotify.queuedEvents()
         } catch {
             throw ChangerecError.system("count the queued fanotify events", error)
         }
@@ -152,7 +153,7 @@ public final class FanotifyBackend: WatchBackend {
     public func readBatch() throws(ChangerecError) -> [WatchOutput]? {
         let records: [Fanotify.Record]
         do {
-            records = try fanotify.readAvailable(countingInto: &bytesRead)
+            records = try fanotify.readAvailable()
         } catch {
             throw ChangerecError.system("read fanotify events", error)
         }

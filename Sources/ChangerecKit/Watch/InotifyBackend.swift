@@ -20,7 +20,8 @@ public final class InotifyBackend: WatchBackend {
     public var descriptor: FileDescriptor { inotify.descriptor }
     public private(set) var kernelEventCount: UInt64 = 0
     public private(set) var overflowed = false
-    public private(set) var bytesRead = 0
+    /// Bytes of records read so far: what ``queuedAmount()`` counts for inotify.
+    public private(set) var amountRead = 0
 
     private let rootPath: [UInt8]
     private let exclusions: Exclusions
@@ -67,7 +68,7 @@ public final class InotifyBackend: WatchBackend {
         return (baseline, outputs)
     }
 
-    public func queuedBytes() throws(ChangerecError) -> Int {
+    public func queuedAmount() throws(ChangerecError) -> Int {
         do {
             return try inotify.queuedBytes()
         } catch {
@@ -78,7 +79,7 @@ public final class InotifyBackend: WatchBackend {
     public func readBatch() throws(ChangerecError) -> [WatchOutput]? {
         let records: [Inotify.Record]
         do {
-            records = try inotify.readAvailable(countingInto: &bytesRead)
+            records = try inotify.readAvailable(countingInto: &amountRead)
         } catch {
             throw ChangerecError.system("read inotify events", error)
         }

@@ -24,11 +24,11 @@ public protocol WatchBackend: AnyObject {
     var overflowed: Bool { get }
     /// Whether events carry the pid of the process behind them.
     var reportsProcesses: Bool { get }
-    /// Bytes of events read from the kernel so far.
-    var bytesRead: Int { get }
+    /// How much of the kernel queue has been read so far, in the unit of ``queuedAmount()``.
+    var amountRead: Int { get }
 
-    /// Bytes of events queued now and not yet read (`FIONREAD`).
-    func queuedBytes() throws(ChangerecError) -> Int
+    /// How much is queued now and not yet read (from `FIONREAD`: bytes for inotify, events for fanotify).
+    func queuedAmount() throws(ChangerecError) -> Int
     /// Starts watching and reads the baseline of names. Complete before it returns.
     func arm() throws(ChangerecError) -> (Baseline, [WatchOutput])
     /// One read of the kernel queue: what it holds for ROOT, possibly nothing when every record was
@@ -39,8 +39,8 @@ public protocol WatchBackend: AnyObject {
 }
 
 extension WatchBackend {
-    /// Reads what is queued now, and no more: until the queue is empty, or once as many bytes as it held
-    /// when the drain began are read. A batch whose records were all filtered out (events outside ROOT)
+    /// Reads what is queued now, and no more: until the queue is empty, or once as much as it held when
+    /// the drain began is read. A batch whose records were all filtered out (events outside ROOT)
     /// does not end the drain.
     ///
     /// The bound is what makes the drain end: a process of the step that outlives the command (a
@@ -50,8 +50,8 @@ extension WatchBackend {
     /// step, as the summary says when it names the straggler.
     func readQueued() throws(ChangerecError) -> [WatchOutput] {
         var outputs: [WatchOutput] = []
-        let end = bytesRead + (try queuedBytes())
-        while bytesRead < end, let batch = try readBatch() { outputs += batch }
+        let end = amountRead + (try queuedAmount())
+        while amountRead < end, let batch = try readBatch() { outputs += batch }
         return outputs
     }
 }
