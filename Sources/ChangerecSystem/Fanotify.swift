@@ -105,6 +105,15 @@ public final class Fanotify {
         }.get()
     }
 
+    /// How many events are queued now, not yet read. The kernel's `FIONREAD` counts each queued event
+    /// as one bare `fanotify_event_metadata` (24 bytes), without its info records, so it counts events,
+    /// not the bytes a read returns. The corresponding C function is `ioctl(FIONREAD)`.
+    public func queuedEvents() throws(Errno) -> Int {
+        var count: Int32 = 0
+        _ = try valueOrErrno("ioctl(FIONREAD)") { cchangerec_queued_bytes(descriptor.rawValue, &count) }.get()
+        return Int(count) / MemoryLayout<fanotify_event_metadata>.size
+    }
+
     /// Reads the events queued now; empty when none are.
     public func readAvailable() throws(Errno) -> [Record] {
         let count: Int

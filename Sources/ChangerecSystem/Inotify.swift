@@ -84,14 +84,28 @@ public struct Inotify: ~Copyable {
         _ = inotify_rm_watch(descriptor.rawValue, watch)
     }
 
+    /// The bytes of events queued now, not yet read. The corresponding C function is `ioctl(FIONREAD)`.
+    public func queuedBytes() throws(Errno) -> Int {
+        var count: Int32 = 0
+        _ = try valueOrErrno("ioctl(FIONREAD)") { cchangerec_queued_bytes(descriptor.rawValue, &count) }.get()
+        return Int(count)
+    }
+
     /// Reads the records queued now. Returns an empty array when the queue is empty.
     public func readAvailable() throws(Errno) -> [Record] {
+        var ignored = 0
+        return try readAvailable(countingInto: &ignored)
+    }
+
+    /// Reads the records queued now. Returns an empty array when the queue is empty. `bytesRead` grows by the bytes read.
+    public func readAvailable(countingInto bytesRead: inout Int) throws(Errno) -> [Record] {
         let count: Int
         switch valueOrErrno("read", { Glibc.read(descriptor.rawValue, buffer.baseAddress, buffer.count) }) {
         case .success(let n): count = n
         case .failure(.wouldBlock): return []
         case .failure(let error): throw error
         }
+        bytesRead += count
         var records: [Record] = []
         var offset = 0
         guard let base = UnsafeRawPointer(buffer.baseAddress)?.assumingMemoryBound(to: UInt8.self) else { return [] }

@@ -61,6 +61,9 @@ _Static_assert(offsetof(struct inotify_event, name) == 16, "inotify_event name o
 static inline int cchangerec_errno(void) { return errno; }
 static inline void cchangerec_set_errno(int value) { errno = value; }
 
+/// ioctl(2) is variadic, which Swift cannot call: FIONREAD, the bytes queued on a notification descriptor.
+static inline int cchangerec_queued_bytes(int fd, int *count) { return ioctl(fd, FIONREAD, count); }
+
 /// pidfd_open(2) has no glibc wrapper in Debian 12's glibc 2.36.
 static inline int cchangerec_pidfd_open(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
 

@@ -4,9 +4,10 @@ import SystemPackage
 
 /// Appends frames to a journal file, buffering them so a batch of events costs one `write`.
 ///
-/// The writer owns the descriptor. Nothing is written before ``append(_:)`` is first called with the
-/// header; ``flush()`` is called by the recorder after each batch, so a crash loses at most the batch
-/// being handled.
+/// The writer owns the descriptor. The first ``flush()`` writes the magic (the recorder calls it before
+/// arming, so a crash while arming leaves a journal that reads as cut before its header, not a file that
+/// is no journal at all); ``flush()`` is called by the recorder after each batch, so a crash loses at most
+/// the batch being handled.
 public final class JournalWriter {
     public let path: [UInt8]
     private let descriptor: FileDescriptor
@@ -18,6 +19,10 @@ public final class JournalWriter {
     public private(set) var sealCount: UInt64 = 0
     public private(set) var eventCount: UInt64 = 0
     private var nextSequence: UInt64 = 1
+    /// Bytes written to the file so far.
+    private var written = 0
+    /// The ``RecordRequest/crashPoint`` test hook: the byte offset at which the process kills itself.
+    private var crashOffset: Int?
 
     /// Takes over an open, empty, writable descriptor for `path` and writes the magic.
     public init(descriptor: FileDescriptor, path: [UInt8]) {
@@ -57,12 +62,31 @@ public final class JournalWriter {
     public func flush() throws(ChangerecError) {
         if let failure { throw failure }
         guard !buffer.isEmpty else { return }
+        if let crashOffset, written + buffer.count >= crashOffset {
+            try? FileSystem.writeAll(descriptor, Array(buffer.prefix(crashOffset - written)))
+            crashNow()
+        }
         do {
             try FileSystem.writeAll(descriptor, buffer)
         } catch {
             throw ChangerecError.system("write the journal", path: printable(path), error)
         }
+        written += buffer.count
         buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// The test hook behind ``RecordRequest/crashPoint``: the process kills itself with SIGKILL once
+    /// `bytes` more bytes than those appended so far have been written (by a later ``flush()``).
+    func crash(afterMoreBytes bytes: Int) {
+        crashOffset = written + buffer.count + bytes
+    }
+
+    /// The test hook behind ``RecordRequest/crashPoint``: kills the process with SIGKILL, which no handler
+    /// sees, leaving what a crash or `kill -9` leaves.
+    func crashNow() -> Never {
+        ChildProcess.send(SIGKILL, to: ChildProcess.currentID)
+        // SIGKILL sent to oneself is delivered before kill() returns; this line is never reached.
+        preconditionFailure("SIGKILL did not end the process")
     }
 
     /// Writes the seal-end frame, flushes, syncs and closes.

@@ -44,6 +44,14 @@ public struct Recorder {
         let (journalFD, journalPath) = try JournalLocation.create(
             explicit: request.journal, root: rootPath, rootDescriptor: rootFD, force: request.force)
         let writer = JournalWriter(descriptor: journalFD, path: journalPath)
+        let crash = CrashHook(point: request.crashPoint, writer: writer)
+        do {
+            try writer.flush()
+        } catch {
+            removeJournal(journalPath)
+            throw error
+        }
+        crash.begin(.arming)
         var excluded = [RelativePath(trusted: JournalLocation.directoryName)]
         if let inside = JournalLocation.relative(journalPath, below: rootPath) { excluded.append(inside) }
         excluded += PseudoFileSystems.mountPoints(under: rootPath)
@@ -71,6 +79,7 @@ public struct Recorder {
         do {
             let (armedBaseline, armOutputs) = try backend.arm()
             baseline = armedBaseline
+            crash.end(.arming)
             writer.append(
                 .header(
                     JournalHeader(
@@ -86,6 +95,7 @@ public struct Recorder {
             removeJournal(journalPath)
             throw error
         }
+        crash.begin(.step)
 
         let child: pid_t
         do {
@@ -158,37 +168,43 @@ public struct Recorder {
             while termination == nil, let reaped = try? ChildProcess.reapAny() {
                 if reaped.pid == child { termination = reaped.termination }
             }
-            let status = termination.map { " (it exited with status \($0.shellStatus))" } ?? ""
-            throw ChangerecError(
-                error.code,
-                "\(error.message); the command ran to its end\(status) but journal '\(printable(journalPath))' is incomplete",
-                errno: error.errno)
+            throw incomplete(error, termination: termination, journal: journalPath)
         }
+        crash.end(.step)
+        crash.begin(.drain)
         let endClock = Host.monotonicNanoseconds()
         let stragglers = request.waitForDescendants ? [] : Descendants.running(below: ChildProcess.currentID)
-        log.take(try backend.finish())
-        let sealer = SealBuilder(root: rootFD, baseline: baseline, exclusions: exclusions)
-        // The other names of a hard-linked file changed with it, unreported: say they were touched.
-        log.take(
-            sealer.hardLinkSiblings(
-                of: log.table.paths, reported: log.inodes, unidentified: log.unidentifiedName
-            ).map {
-                .event(JournalEvent(.touch, $0, isSynthesized: true))
-            })
-
         // Invariant: the loop above runs until `termination` is set.
         let ended = termination ?? .exited(0)
-        let exit = JournalExit(
-            time: UInt64(max(0, endClock - startClock)), termination: ended, kernelEvents: backend.kernelEventCount,
-            writtenEvents: writer.eventCount, overflowed: backend.overflowed, waited: request.waitForDescendants,
-            stragglers: stragglers)
-        writer.append(.exit(exit))
-        let paths = sealer.paths(named: log.table.paths, wholeDirectories: log.table.wholeDirectories)
-        try sealer.seal(paths) { (entry) throws(ChangerecError) in
-            writer.append(.seal(entry))
-            if writer.sealCount % 4096 == 0 { try writer.flush() }
+        let exit: JournalExit
+        do throws(ChangerecError) {
+            log.take(try backend.finish())
+            let sealer = SealBuilder(root: rootFD, baseline: baseline, exclusions: exclusions)
+            // The other names of a hard-linked file changed with it, unreported: say they were touched.
+            log.take(
+                sealer.hardLinkSiblings(
+                    of: log.table.paths, reported: log.inodes, unidentified: log.unidentifiedName
+                ).map {
+                    .event(JournalEvent(.touch, $0, isSynthesized: true))
+                })
+            exit = JournalExit(
+                time: UInt64(max(0, endClock - startClock)), termination: ended,
+                kernelEvents: backend.kernelEventCount, writtenEvents: writer.eventCount,
+                overflowed: backend.overflowed, waited: request.waitForDescendants, stragglers: stragglers)
+            writer.append(.exit(exit))
+            crash.end(.drain)
+            crash.begin(.seal)
+            let paths = sealer.paths(named: log.table.paths, wholeDirectories: log.table.wholeDirectories)
+            try sealer.seal(paths) { (entry) throws(ChangerecError) in
+                writer.append(.seal(entry))
+                if writer.sealCount % 4096 == 0 { try writer.flush() }
+            }
+            crash.end(.seal)
+            try writer.finish()
+        } catch {
+            // The command has ended, but the journal could not be sealed (a full disk, say): say so.
+            throw incomplete(error, termination: ended, journal: journalPath)
         }
-        try writer.finish()
 
         let changeSet = try ChangeSet.load(journal: journalPath)
         return RecordOutcome(
@@ -222,6 +238,16 @@ public struct Recorder {
                 .notADirectory, "ROOT '\(printable(given ?? path))' is not a directory; pass a directory with --root")
         }
         return path
+    }
+
+    /// `error`, saying that the command ran to its end but the journal stops short: one line, which never
+    /// presents what was written as whole.
+    private func incomplete(_ error: ChangerecError, termination: Termination?, journal: [UInt8]) -> ChangerecError {
+        let status = termination.map { " (it exited with status \($0.shellStatus))" } ?? ""
+        return ChangerecError(
+            error.code,
+            "\(error.message); the command ran to its end\(status) but journal '\(printable(journal))' is incomplete",
+            errno: error.errno)
     }
 
     private func removeJournal(_ path: [UInt8]) {
@@ -275,5 +301,25 @@ private struct StepLog {
                 writer.append(.note(note))
             }
         }
+    }
+}
+
+/// The ``RecordRequest/crashPoint`` test hook: kills the recorder once the journal has grown by the
+/// chosen number of bytes in the chosen phase, or at the end of that phase.
+private struct CrashHook {
+    let point: CrashPoint?
+    let writer: JournalWriter
+
+    func begin(_ phase: CrashPoint.Phase) {
+        guard let point, point.phase == phase else { return }
+        writer.crash(afterMoreBytes: point.bytes)
+    }
+
+    /// Kills the recorder at the end of `phase`, after writing what the phase buffered (the last flush it
+    /// could have made). Arming buffers nothing of its own: what is on disk then is what a crash leaves.
+    func end(_ phase: CrashPoint.Phase) {
+        guard let point, point.phase == phase else { return }
+        if phase != .arming { try? writer.flush() }
+        writer.crashNow()
     }
 }

@@ -32,6 +32,8 @@ public final class FanotifyBackend: WatchBackend {
     public var descriptor: FileDescriptor { fanotify.descriptor }
     public private(set) var kernelEventCount: UInt64 = 0
     public private(set) var overflowed = false
+    /// Events read so far: what ``queuedAmount()`` counts for fanotify.
+    public var amountRead: Int { Int(kernelEventCount) }
     /// How many directory handles had to be resolved by asking the kernel (`open_by_handle_at`).
     public private(set) var kernelResolutions = 0
 
@@ -185,6 +187,14 @@ public final class FanotifyBackend: WatchBackend {
         return (baseline, outputs)
     }
 
+    public func queuedAmount() throws(ChangerecError) -> Int {
+        do {
+            return try fanotify.queuedEvents()
+        } catch {
+            throw ChangerecError.system("count the queued fanotify events", error)
+        }
+    }
+
     public func readBatch() throws(ChangerecError) -> [WatchOutput]? {
         let records: [Fanotify.Record]
         do {
@@ -201,8 +211,8 @@ public final class FanotifyBackend: WatchBackend {
     }
 
     public func finish() throws(ChangerecError) -> [WatchOutput] {
-        // The command has ended, so every event it caused is already queued: read to empty.
-        var outputs = try readUntilEmpty()
+        // The command has ended, so every event it caused is already queued: read them.
+        var outputs = try readQueued()
         resolveLinkedHandles(into: &outputs)
         return outputs
     }

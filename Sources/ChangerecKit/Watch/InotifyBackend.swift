@@ -28,6 +28,8 @@ public final class InotifyBackend: WatchBackend {
     public var descriptor: FileDescriptor { inotify.descriptor }
     public private(set) var kernelEventCount: UInt64 = 0
     public private(set) var overflowed = false
+    /// Bytes of records read so far: what ``queuedAmount()`` counts for inotify.
+    public private(set) var amountRead = 0
 
     private let rootPath: [UInt8]
     private let exclusions: Exclusions
@@ -79,10 +81,18 @@ public final class InotifyBackend: WatchBackend {
         return (baseline, outputs)
     }
 
+    public func queuedAmount() throws(ChangerecError) -> Int {
+        do {
+            return try inotify.queuedBytes()
+        } catch {
+            throw ChangerecError.system("count the queued inotify events", error)
+        }
+    }
+
     public func readBatch() throws(ChangerecError) -> [WatchOutput]? {
         let records: [Inotify.Record]
         do {
-            records = try inotify.readAvailable()
+            records = try inotify.readAvailable(countingInto: &amountRead)
         } catch {
             throw ChangerecError.system("read inotify events", error)
         }
@@ -124,8 +134,8 @@ public final class InotifyBackend: WatchBackend {
     }
 
     public func finish() throws(ChangerecError) -> [WatchOutput] {
-        // The command has ended, so every event it caused is already queued: read to empty.
-        var outputs = try readUntilEmpty()
+        // The command has ended, so every event it caused is already queued: read them.
+        var outputs = try readQueued()
         settlePendingMove(into: &outputs)
         for path in unwatched.sorted(by: RelativePath.treeOrder) {
             try walk(from: path, mode: .synthesizeCreates, into: &outputs)

@@ -33,7 +33,11 @@ public protocol WatchBackend: AnyObject {
     var overflowed: Bool { get }
     /// Whether events carry the pid of the process behind them.
     var reportsProcesses: Bool { get }
+    /// How much of the kernel queue has been read so far, in the unit of ``queuedAmount()``.
+    var amountRead: Int { get }
 
+    /// How much is queued now and not yet read (from `FIONREAD`: bytes for inotify, events for fanotify).
+    func queuedAmount() throws(ChangerecError) -> Int
     /// Starts watching and reads the baseline of names. Complete before it returns.
     func arm() throws(ChangerecError) -> (Baseline, [WatchOutput])
     /// One read of the kernel queue: what it holds for ROOT, possibly nothing when every record was
@@ -44,11 +48,19 @@ public protocol WatchBackend: AnyObject {
 }
 
 extension WatchBackend {
-    /// Reads until the kernel queue is empty. A batch whose records were all filtered out (events outside
-    /// ROOT) does not end the drain: only an empty queue does.
-    func readUntilEmpty() throws(ChangerecError) -> [WatchOutput] {
+    /// Reads what is queued now, and no more: until the queue is empty, or once as much as it held when
+    /// the drain began is read. A batch whose records were all filtered out (events outside ROOT)
+    /// does not end the drain.
+    ///
+    /// The bound is what makes the drain end: a process of the step that outlives the command (a
+    /// straggler, without `--wait`) can queue events faster than they are read, and "until empty" would
+    /// then never come, holding every event read meanwhile in memory. Everything the command did was
+    /// queued before it ended, so before the drain began; what a straggler does after that is beyond the
+    /// step, as the summary says when it names the straggler.
+    func readQueued() throws(ChangerecError) -> [WatchOutput] {
         var outputs: [WatchOutput] = []
-        while let batch = try readBatch() { outputs += batch }
+        let end = amountRead + (try queuedAmount())
+        while amountRead < end, let batch = try readBatch() { outputs += batch }
         return outputs
     }
 }

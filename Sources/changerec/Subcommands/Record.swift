@@ -66,6 +66,7 @@ struct Record: ParsableCommand {
         request.force = force
         request.waitForDescendants = wait
         request.stallReaderUntilExit = Host.environment("CHANGEREC_TEST_STALL_READER") == "1"
+        request.crashPoint = Host.environment("CHANGEREC_TEST_CRASH_AT").flatMap(CrashPoint.init(parsing:))
         if !quiet { request.announce = { StandardStreams.writeError("changerec: \($0)\n") } }
 
         let outcome: RecordOutcome
