@@ -46,7 +46,8 @@ public enum Xattrs {
                 }
                 Xattrs.atCallsMissing = true
             }
-            guard access("/proc/self/fd", F_OK) == 0 else { throw .notSupported }
+            // ENOSYS, not ENOTSUP: "this file system has none" must never be read into it.
+            guard access("/proc/self/fd", F_OK) == 0 else { throw .noFunction }
             self = .procPath(Array("/proc/self/fd/\(directory.rawValue)/".utf8) + name)
         }
 

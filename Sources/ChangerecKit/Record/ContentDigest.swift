@@ -19,8 +19,13 @@ enum ContentDigest {
             return nil  // gone, or (ELOOP from O_NOFOLLOW) replaced by a symbolic link since the stat
         }
         defer { FileSystem.close(fd) }
+        // The digest must describe the state the entry records: the same inode, unchanged since the stat
+        // (`st_ctime` moves on every write and cannot be set back), and unchanged while it was read — a
+        // straggler still writing would otherwise seal one size with another content.
         let status = try FileSystem.status(of: fd)
-        guard status.type == .regular, status.inode == expected.inode else { return nil }
+        guard status.type == .regular, status.inode == expected.inode, Self.sameChange(status, expected) else {
+            return nil
+        }
         var hasher = SHA256()
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
         defer { buffer.deallocate() }
@@ -29,7 +34,12 @@ enum ContentDigest {
             if count == 0 { break }
             hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
         }
+        guard Self.sameChange(try FileSystem.status(of: fd), expected) else { return nil }
         return Array(hasher.finalize())
+    }
+
+    private static func sameChange(_ a: FileStatus, _ b: FileStatus) -> Bool {
+        a.ctimeSeconds == b.ctimeSeconds && a.ctimeNanoseconds == b.ctimeNanoseconds && a.size == b.size
     }
 
     /// The SHA-256 over `name`'s sorted xattrs (each as u32 name length, name, u32 value length, value),

@@ -140,7 +140,7 @@ struct SealBuilder {
             // `nil` from a read below: the object was removed or replaced since the stat; read it again.
             if let state = try read(name, in: directory, status: status) { return state }
         }
-        throw ReadFailure(.resourceTemporarilyUnavailable, "read it: it was replaced each time it was read")
+        throw ReadFailure(.resourceTemporarilyUnavailable, "read it: it changed or was replaced each time it was read")
     }
 
     /// The target, content digest and xattrs digest of the object `status` describes; `nil` when it was
