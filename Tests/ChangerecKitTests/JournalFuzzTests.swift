@@ -26,7 +26,7 @@ struct JournalFuzzTests {
 
     @Test("seeded mutations of real journals are read whole, cut short or damaged at a byte; never a trap")
     func fuzz() throws {
-        let settings = FuzzSettings(defaultCases: 1500, defaultSeed: Self.defaultSeed)
+        let settings = FuzzSettings(defaultCases: 2500, defaultSeed: Self.defaultSeed)
         let tree = try TemporaryTree()
         let corpus = try FuzzCorpus.load(scratch: tree.base)
         try #require(corpus.count >= 4)

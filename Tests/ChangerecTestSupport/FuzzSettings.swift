@@ -33,7 +33,7 @@ public final class InFlightCase: @unchecked Sendable {
     private let fd: Int32
 
     public init(name: String) {
-        path = NSTemporaryDirectory() + "changerec-fuzz-\(name)-in-flight"
+        path = NSTemporaryDirectory() + "changerec-fuzz-\(name)-\(getpid())-in-flight"
         fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
     }
 
