@@ -44,29 +44,36 @@ struct JournalCodingTests {
             .rename, odd, to: RelativePath("b"), isDirectory: true, isSynthesized: true, symlinkTarget: [0x01, 0xFF])
         event.pid = 42
         event.time = 7
+        // Event and note times never go backwards (order rule 3).
+        var note = JournalNote(.queueOverflow, path: odd, "lost")
+        note.time = 8
         let records: [JournalRecord] = [
             .header(
                 JournalHeader(
                     root: [0x2F, 0xFE], backend: "inotify", backendReason: "why", argv: [[0x73, 0x68], [0xFF]],
                     startNanoseconds: -5, host: "h", recorderPID: 9)),
+            // A process record precedes its process's first event (journal-format.md, order rule 4).
+            .process(JournalProcess(pid: 42, name: "sh\n", isStep: false)),
             .event(event),
-            .note(JournalNote(.queueOverflow, path: odd, "lost")),
+            .note(note),
             .exit(
                 JournalExit(
                     time: 3, termination: .signaled(15), kernelEvents: 4, writtenEvents: 1, overflowed: true,
                     waited: false, stragglers: [.init(pid: 5, name: "sleep")])),
+            // Seal entries in tree order, each after its parent's (order rule 6).
+            .seal(SealEntry(path: try #require(RelativePath("gone")), before: .directory, after: nil)),
+            .seal(
+                SealEntry(
+                    path: try #require(RelativePath("locked")), before: .regular,
+                    unreadable: ReadFailure(.permissionDenied, "read its content", type: .regular))),
+            .seal(SealEntry(path: try #require(odd.parent), before: .directory, after: nil)),
             .seal(
                 SealEntry(
                     path: odd, before: .regular,
                     after: FinalState(
                         type: .symlink, permissions: 0o777, uid: 1, gid: 2, size: 3, mtimeSeconds: -4,
                         mtimeNanoseconds: 5, inode: 6, linkCount: 7, rdev: 8, symlinkTarget: [0xFF],
-                        contentDigest: Array(repeating: 1, count: 32), xattrDigest: nil))),
-            .seal(SealEntry(path: try #require(RelativePath("gone")), before: .directory, after: nil)),
-            .seal(
-                SealEntry(
-                    path: try #require(RelativePath("locked")), before: .regular,
-                    unreadable: ReadFailure(.permissionDenied, "read its content", type: .regular))),
+                        contentDigest: nil, xattrDigest: Array(repeating: 1, count: 32)))),
         ]
         let fd = try FileSystem.open(path, flags: O_WRONLY | O_CREAT | O_TRUNC)
         let writer = JournalWriter(descriptor: fd, path: path)

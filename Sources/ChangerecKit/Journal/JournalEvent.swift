@@ -79,6 +79,10 @@ public struct JournalEvent: Sendable, Equatable {
             throw DecodeError(reason: "unknown operation")
         }
         let flags = try reader.u8()
+        let known =
+            JournalFormat.EventFlag.directory | JournalFormat.EventFlag.synthesized
+            | JournalFormat.EventFlag.foreign
+        guard flags & ~known == 0 else { throw DecodeError(reason: "unknown event flags \(flags)") }
         let pid = try reader.i32()
         let path = try reader.path()
         let path2 = try reader.optional { (r: inout ByteReader) throws(DecodeError) in try r.path() }

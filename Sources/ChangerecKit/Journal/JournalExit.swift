@@ -70,6 +70,9 @@ public struct JournalExit: Sendable, Equatable {
         let kernelEvents = try reader.u64()
         let writtenEvents = try reader.u64()
         let flags = try reader.u8()
+        guard flags & ~(JournalFormat.ExitFlag.overflowed | JournalFormat.ExitFlag.waited) == 0 else {
+            throw DecodeError(reason: "unknown exit flags \(flags)")
+        }
         let count = try reader.u32()
         var stragglers: [Straggler] = []
         for _ in 0..<count { stragglers.append(Straggler(pid: try reader.i32(), name: try reader.string())) }

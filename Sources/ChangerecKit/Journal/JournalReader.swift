@@ -22,10 +22,9 @@ public final class JournalReader {
     private var chunkStart: Int64 = 0
     public private(set) var recordCount: Int = 0
     public private(set) var ending: Ending?
-    private var stage: Stage = .start
-    private var sealCount: UInt64 = 0
-
-    private enum Stage { case start, events, exited, sealed, ended }
+    private var order = JournalOrder()
+    /// Bytes after the seal end, reported by the call after the one that returned it.
+    private var trailing: ChangerecError?
 
     /// Opens `path` and checks the magic.
     ///
@@ -72,9 +71,10 @@ public final class JournalReader {
     /// - Throws: `ChangerecError.Code.journalDamaged` naming the byte offset of the first bad frame.
     public func next() throws(ChangerecError) -> JournalRecord? {
         if ending != nil { return nil }
+        if let trailing { throw trailing }
         let remaining = size - offset
         if remaining == 0 {
-            return end(.incomplete(offset: offset, reason: stage == .start ? "no header" : "no seal"))
+            return end(.incomplete(offset: offset, reason: order.hasHeader ? "no seal" : "no header"))
         }
         if remaining < Int64(JournalFormat.frameHeaderSize) {
             return end(.incomplete(offset: offset, reason: "ends inside a frame header"))
@@ -115,33 +115,23 @@ public final class JournalReader {
         } catch {
             throw damaged(error.reason)
         }
-        try advanceStage(for: record)
+        do {
+            try order.admit(record, framesBefore: recordCount)
+        } catch {
+            throw damaged(error.reason)
+        }
         offset += frameSize
         recordCount += 1
         if case .sealEnd = record {
-            if offset != size { throw ChangerecError(.journalDamaged, message(at: offset, "data after the seal end")) }
-            ending = .complete
+            // The seal end itself is intact and handed on; the bytes after it are damage, said on the next call
+            // so that the count of intact records in the message is the count the caller received.
+            if offset != size {
+                trailing = damaged("data after the seal end")
+            } else {
+                ending = .complete
+            }
         }
         return record
-    }
-
-    private func advanceStage(for record: JournalRecord) throws(ChangerecError) {
-        switch (stage, record) {
-        case (.start, .header): stage = .events
-        case (.events, .event), (.events, .note), (.events, .process): break
-
-        case (.events, .exit): stage = .exited
-        case (.exited, .seal), (.sealed, .seal):
-            stage = .sealed
-            sealCount += 1
-        case (.exited, .sealEnd(let end)), (.sealed, .sealEnd(let end)):
-            guard end.sealCount == sealCount, end.frameCount == UInt64(recordCount) else {
-                throw damaged("seal end counts do not match")
-            }
-            stage = .ended
-        default:
-            throw damaged("frame out of order")
-        }
     }
 
     private func end(_ ending: Ending) -> JournalRecord? {
@@ -160,6 +150,17 @@ public final class JournalReader {
     private func restIsZero(from start: Int64) throws(ChangerecError) -> Bool {
         var position = start
         while position < size {
+            // A hole reads as zeros: skip it rather than read it, as a sparse file can hold terabytes of them.
+            let data: Int64?
+            do {
+                data = try FileSystem.nextData(in: descriptor, from: position)
+            } catch {
+                throw ChangerecError(
+                    .journalUnreadable, "cannot read journal '\(printable(path))': \(error)", errno: error)
+            }
+            guard let data else { return true }
+            position = max(position, data)
+            if position >= size { return true }
             let count = Int(min(Int64(1 << 20), size - position))
             if try bytes(at: position, count: count).contains(where: { $0 != 0 }) { return false }
             position += Int64(count)

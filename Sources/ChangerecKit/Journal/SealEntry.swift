@@ -139,6 +139,16 @@ public struct SealEntry: Sendable, Equatable {
         let target = try reader.optional { (r: inout ByteReader) throws(DecodeError) in try r.data() }
         let content = try reader.optional { (r: inout ByteReader) throws(DecodeError) in try r.fixed(32) }
         let xattrs = try reader.optional { (r: inout ByteReader) throws(DecodeError) in try r.fixed(32) }
+        // What no stat can report: the layer writer and `diff` rely on these bounds.
+        guard permissions <= 0o7777 else { throw DecodeError(reason: "impossible mode \(permissions)") }
+        guard mtimeNanoseconds < 1_000_000_000 else { throw DecodeError(reason: "impossible mtime nanoseconds") }
+        guard size <= UInt64(Int64.max) else { throw DecodeError(reason: "impossible size \(size)") }
+        guard target == nil || afterType == .symlink else {
+            throw DecodeError(reason: "symlink target on a non-symlink")
+        }
+        guard content == nil || afterType == .regular else {
+            throw DecodeError(reason: "content digest on a non-regular file")
+        }
         let state = FinalState(
             type: afterType, permissions: permissions, uid: uid, gid: gid, size: size, mtimeSeconds: mtime,
             mtimeNanoseconds: mtimeNanoseconds, inode: inode, linkCount: links, rdev: rdev, symlinkTarget: target,
