@@ -35,17 +35,16 @@ public enum LayerApplier {
             let trimmed = Array(name.drop(while: { $0 == 0x2F }).reversed().drop(while: { $0 == 0x2F }).reversed())
             return trimmed.isEmpty ? root : root + [0x2F] + trimmed
         }
-        // Whiteouts first: they speak of the layers below, not of this one.
-        var written = Set<[UInt8]>()
-        for entry in entries { written.insert(full(entry.name)) }
+        // Whiteouts first: they speak of the layers below, not of this one. An opaque directory hides all
+        // the layers below had in it, at every depth, even where this layer has an entry of the same name.
         for entry in entries {
             let (directory, base) = split(entry.name)
             if base == Array(".wh..wh..opq".utf8) {
                 let dir = full(directory)
-                for child in try FileManager.default.contentsOfDirectory(atPath: String(decoding: dir, as: UTF8.self)) {
-                    let path = dir + [0x2F] + Array(child.utf8)
-                    if !written.contains(path) { try remove(path) }
-                }
+                // Nothing to hide where an opaque directory above already removed this one.
+                let children = try? FileManager.default.contentsOfDirectory(
+                    atPath: String(decoding: dir, as: UTF8.self))
+                for child in children ?? [] { try remove(dir + [0x2F] + Array(child.utf8)) }
             } else if base.starts(with: Array(".wh.".utf8)) {
                 try remove(full(directory + [0x2F] + Array(base.dropFirst(4))))
             }
@@ -89,7 +88,8 @@ public enum LayerApplier {
             let minor = UInt64(entry.minor)
             let device = (major & 0xFFF) << 8 | (major & ~0xFFF) << 32 | (minor & 0xFF) | (minor & ~0xFF) << 12
             rc = withC(path) { mknod($0, kind | 0o600, dev_t(device)) }
-        case 0x35: rc = exists ? 0 : withC(path) { mkdir($0, 0o700) }
+        // A directory that replaces a file, link or fifo: the old object was removed above.
+        case 0x35: rc = exists && st.st_mode & S_IFMT == S_IFDIR ? 0 : withC(path) { mkdir($0, 0o700) }
         case 0x36: rc = withC(path) { mkfifo($0, 0o600) }
         default: throw TestFailure("unknown tar entry type \(entry.type)")
         }
