@@ -21,7 +21,12 @@ struct TortureTests {
         if let only = settings.fileSystem, only != fileSystem { try Test.cancel("CHANGEREC_TORTURE_FS=\(only)") }
         for seed in settings.seed..<(settings.seed + UInt64(settings.runs)) {
             var run = TortureRun(seed: seed, backend: backend, fileSystem: fileSystem, settings: settings)
-            try run.run()
+            do {
+                try run.run()
+            } catch {
+                Issue.record("\(error)\n\(run.report)")
+                break
+            }
             print(
                 run.summary
                     + "; \(run.differences) real differences, \(run.missed.count) missed, \(run.layerProblems.count) layer problems"

@@ -49,8 +49,8 @@ final class Executor {
     }
 
     /// Opens the directory `names` lead to from `base`, one component at a time, never following a link.
-    func openDirectory(_ names: ArraySlice<[UInt8]>, from base: Int32 = -1) throws(OperationFailed) -> Directory {
-        var current = Directory(fd: base < 0 ? root : base, owned: false)
+    func openDirectory(_ names: ArraySlice<[UInt8]>, from base: Int32) throws(OperationFailed) -> Directory {
+        var current = Directory(fd: base, owned: false)
         for name in names {
             let fd = try? Self.withName(name) { name throws(OperationFailed) in
                 try Self.check(openat(current.fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC))
@@ -70,7 +70,7 @@ final class Executor {
     {
         let names = path.names
         guard let last = names.last else { throw OperationFailed(code: EINVAL) }
-        let parent = try openDirectory(names.dropLast())
+        let parent = try openDirectory(names.dropLast(), from: path.isOutside ? outside : root)
         defer { parent.close() }
         return try Self.withName(last) { name throws(OperationFailed) in try body(parent.fd, name) }
     }
@@ -119,7 +119,10 @@ final class Executor {
     func perform(_ op: Operation) throws(OperationFailed) {
         switch op.verb {
         case .create:
-            let fd = try open(op.path(0), O_WRONLY | O_CREAT | O_TRUNC)
+            // Only new files in OUTSIDE: one there may be a hard link to a file in ROOT, and a write through a
+            // name outside ROOT is a documented blind spot, not a hole.
+            let path = op.path(0)
+            let fd = try open(path, O_WRONLY | O_CREAT | (path.isOutside ? O_EXCL : O_TRUNC))
             defer { close(fd) }
             try Self.writeAll(fd, SeededRandom.bytes(seed: op.number(2), count: op.int(1)))
         case .write:
@@ -155,6 +158,13 @@ final class Executor {
                 try removeTree(parent, name)
             }
         case .rename, .exchange, .link: try twoPaths(op)
+        case .heldWrite:
+            // A file kept open while it or a directory above it is renamed, then written: the write's event
+            // comes after the rename's, from a name that is no longer where it was opened.
+            try withRegularFile(op.path(0), O_WRONLY) { fd, _ throws(OperationFailed) in
+                try twoPaths(Operation(.rename, [op.path(1), op.path(2)]))
+                try Self.writeAll(fd, SeededRandom.bytes(seed: op.number(4), count: op.int(3)), at: 0)
+            }
         case .symlink:
             try atParent(op.path(0)) { parent, name throws(OperationFailed) in
                 try Self.check(symlinkat(op.words[1], parent, name))
@@ -175,7 +185,16 @@ final class Executor {
             }
         case .removexattr:
             try throughPathDescriptor(op.path(0)) { proc throws(OperationFailed) in
-                try Self.check(removexattr(proc, op.words[1]))
+                var name = op.words[1]
+                if name == "*" {
+                    // The first xattr the object has, whatever its name.
+                    var list = [CChar](repeating: 0, count: 4096)
+                    let length = try Self.check(listxattr(proc, &list, list.count))
+                    guard length > 0 else { throw OperationFailed(code: ENODATA) }
+                    name = String(
+                        decoding: list.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                }
+                try Self.check(removexattr(proc, name))
             }
         case .utime:
             try atParent(op.path(0)) { parent, name throws(OperationFailed) in
@@ -206,7 +225,7 @@ final class Executor {
 
     /// `mkdir -p`, one component at a time.
     func makeDirectories(_ path: TorturePath) throws(OperationFailed) {
-        var current = Directory(fd: root, owned: false)
+        var current = Directory(fd: path.isOutside ? outside : root, owned: false)
         defer { current.close() }
         for name in path.names {
             let fd = try Self.withName(name) { name throws(OperationFailed) in
@@ -303,7 +322,7 @@ final class Executor {
     /// A file made with O_TMPFILE, written, then given a name with linkat(AT_EMPTY_PATH), or through its
     /// /proc/self/fd link without CAP_DAC_READ_SEARCH.
     func linkTemporaryFile(_ op: Operation) throws(OperationFailed) {
-        let directory = try openDirectory(op.path(0).names[...])
+        let directory = try openDirectory(op.path(0).names[...], from: root)
         defer { directory.close() }
         let fd = try Self.check(openat(directory.fd, ".", CCHANGEREC_TORTURE_O_TMPFILE | O_WRONLY | O_CLOEXEC, 0o640))
         defer { close(fd) }

@@ -16,7 +16,7 @@ struct Generator {
     /// Directory names, at every level; the names of other objects, last in a path: `s` mostly for symbolic
     /// links, `p` mostly for fifos and devices, the others mostly for regular files. A small pool, so that
     /// operations mostly find what they look for and processes keep meeting each other's objects.
-    static let directoryNames = ["a", "b", "c"]
+    static let directoryNames = ["a", "b", "c", "d"]
     static let leafNames = ["f", "g", "h", "s", "p"]
     static let outsideNames = (0..<8).map { "o\($0)" }
 
@@ -49,6 +49,12 @@ struct Generator {
         let leaf = random.pick(Self.leafNames)
         directory.components.append(preferred.map { random.chance(60) ? $0 : leaf } ?? leaf)
         return directory
+    }
+
+    /// A path in OUTSIDE: one of the objects there (`^o0`…`^o7`), or up to two names below one.
+    mutating func outsidePath() -> TorturePath {
+        let below = (0..<random.below(3)).map { _ in random.pick(Self.directoryNames + Self.leafNames) }
+        return TorturePath(["^" + random.pick(Self.outsideNames)] + below)
     }
 
     /// Either kind of path.
@@ -92,7 +98,8 @@ struct Generator {
     mutating func next(_ sequence: Int) -> Operation {
         var verbs: [(Operation.Verb, Int)] = [
             (.create, 10), (.write, 8), (.append, 6), (.truncate, 3), (.rewrite, 4), (.mkdirs, 10), (.rmdir, 3),
-            (.unlink, 5), (.removeTree, 1), (.rename, 9), (.exchange, 3), (.symlink, 4), (.retarget, 4),
+            (.unlink, 5), (.removeTree, 1), (.rename, 9), (.heldWrite, 3), (.exchange, 3), (.symlink, 4),
+            (.retarget, 4),
             (.chmod, 4), (.setxattr, 4), (.removexattr, 2), (.utime, 3), (.mkfifo, 2), (.tmpfile, 2),
             (.moveOut, 2), (.moveIn, 2),
         ]
@@ -100,17 +107,34 @@ struct Generator {
         if options.privileged { verbs += [(.chown, 3), (.mknod, 1)] }
         let verb = random.weighted(verbs)
         switch verb {
-        case .create: return Operation(verb, [leafPath(), size(), random.next()])
+        case .create: return Operation(verb, [random.chance(5) ? outsidePath() : leafPath(), size(), random.next()])
         case .write: return Operation(verb, [leafPath(), random.below(8192), size(), random.next()])
         case .append: return Operation(verb, [leafPath(), size(), random.next()])
         case .truncate: return Operation(verb, [leafPath(), random.chance(30) ? 0 : size()])
         case .rewrite: return Operation(verb, [leafPath(), random.next()])
-        case .mkdirs, .rmdir: return Operation(verb, [directoryPath()])
-        case .removeTree: return Operation(verb, [random.chance(80) ? directoryPath() : leafPath()])
-        case .unlink, .link: return Operation(verb, [leafPath()] + (verb == .link ? [leafPath()] : []))
+        case .mkdirs: return Operation(verb, [random.chance(5) ? outsidePath() : directoryPath()])
+        case .rmdir: return Operation(verb, [directoryPath()])
+        case .removeTree:
+            return Operation(
+                verb, [random.chance(10) ? outsidePath() : random.chance(80) ? directoryPath() : leafPath()])
+        case .unlink: return Operation(verb, [random.chance(5) ? outsidePath() : leafPath()])
+        // Never a hard link with a name outside ROOT: a change through that name is a documented blind spot.
+        case .link: return Operation(verb, [leafPath(), leafPath()])
+        case .heldWrite:
+            let file = leafPath()
+            if random.chance(50) || file.components.count == 1 {
+                return Operation(verb, [file, file, leafPath(), size(), random.next()])
+            }
+            let above = TorturePath(Array(file.components.prefix(1 + random.below(file.components.count - 1))))
+            return Operation(verb, [file, above, directoryPath(), size(), random.next()])
         case .mkfifo, .mknod: return Operation(verb, [leafPath(preferring: "p")])
         case .rename, .exchange:
             // Mostly like for like (a rename of a directory over a file fails), sometimes across kinds.
+            if random.chance(15) {
+                // Into or out of ROOT, at any depth.
+                return random.chance(50)
+                    ? Operation(verb, [path(), outsidePath()]) : Operation(verb, [outsidePath(), path()])
+            }
             if random.chance(80) {
                 return random.chance(65)
                     ? Operation(verb, [leafPath(), leafPath()]) : Operation(verb, [directoryPath(), directoryPath()])
@@ -124,7 +148,7 @@ struct Generator {
             let ids: [UInt32] = [0, 1, 1000, 4242, 65534]
             return Operation(verb, [path(), random.pick(ids), random.pick(ids)])
         case .setxattr: return Operation(verb, [path(), xattrName(), "v\(random.below(1 << 20))"])
-        case .removexattr: return Operation(verb, [path(), xattrName()])
+        case .removexattr: return Operation(verb, [path(), random.chance(60) ? "*" : xattrName()])
         case .utime:
             let nanoseconds = random.chance(20) ? 0 : random.below(1_000_000_000)
             return Operation(verb, [path(), 100_000_000 + random.below(1_900_000_000), nanoseconds])

@@ -1,6 +1,6 @@
 /// A path below ROOT as the op log writes it: components joined by `/`, where `@l` and `@m` stand for
 /// names of 200 bytes (`l` or `m` repeated), so that a 5 KB path takes a line of the log, not a page.
-/// `.` is ROOT itself.
+/// `.` is ROOT itself; a first component `^NAME` is NAME in OUTSIDE instead of ROOT.
 struct TorturePath: CustomStringConvertible, Equatable {
     /// Bytes of a long name: 25 of them make a path longer than PATH_MAX.
     static let longNameLength = 200
@@ -15,10 +15,14 @@ struct TorturePath: CustomStringConvertible, Equatable {
 
     var description: String { components.isEmpty ? "." : components.joined(separator: "/") }
 
-    /// The real names, long names spelled out.
+    /// Below OUTSIDE rather than ROOT.
+    var isOutside: Bool { components.first?.hasPrefix("^") ?? false }
+
+    /// The real names, long names spelled out, without the `^` of OUTSIDE.
     var names: [[UInt8]] {
         components.map { component in
             switch component {
+            case _ where component.hasPrefix("^"): return Array(component.utf8.dropFirst())
             case "@l": return [UInt8](repeating: UInt8(ascii: "l"), count: Self.longNameLength)
             case "@m": return [UInt8](repeating: UInt8(ascii: "m"), count: Self.longNameLength)
             default: return Array(component.utf8)
@@ -32,7 +36,8 @@ struct TorturePath: CustomStringConvertible, Equatable {
 struct Operation: CustomStringConvertible {
     enum Verb: String, CaseIterable {
         case create, write, append, truncate, rewrite, mkdirs, rmdir, unlink, removeTree = "rm-rf", rename
-        case exchange, symlink, retarget, link, chmod, chown, setxattr, removexattr, utime, mkfifo, mknod
+        case heldWrite = "held-write", exchange, symlink, retarget, link, chmod, chown, setxattr, removexattr, utime,
+            mkfifo, mknod
         case tmpfile, moveOut = "move-out", moveIn = "move-in"
     }
 
