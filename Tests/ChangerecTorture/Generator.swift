@@ -103,7 +103,7 @@ struct Generator {
             (.chmod, 4), (.setxattr, 4), (.removexattr, 2), (.utime, 3), (.mkfifo, 2), (.tmpfile, 2),
             (.moveOut, 2), (.moveIn, 2),
         ]
-        if options.hardLinks { verbs.append((.link, 7)) }
+        if options.hardLinks { verbs.append((.link, 10)) }
         if options.privileged { verbs += [(.chown, 3), (.mknod, 1)] }
         let verb = random.weighted(verbs)
         switch verb {

@@ -74,6 +74,15 @@ enum Setup {
                 Operation(.mkfifo, [TorturePath(["p"])]),
                 Operation(.link, [TorturePath(["p"]), TorturePath(["c", "p"])]),
             ]
+            // `cold/` is named by no operation of the workload: what changes there changes only through
+            // another name of the same inode (or does not change at all), the case where a recorder that
+            // trusts the names it was told about misses the change.
+            ops.append(Operation(.mkdirs, [TorturePath(["cold"])]))
+            for index in 0..<60 {
+                let cold = TorturePath(["cold", "k\(index)"])
+                let hot = index < 3 ? TorturePath([["f", "s", "p"][index]]) : generator.leafPath()
+                ops.append(Operation(.link, [hot, cold]))
+            }
         }
         return ops
     }
