@@ -5,7 +5,9 @@ import Glibc
 /// `CHANGEREC_TORTURE_SEED` (first seed), `CHANGEREC_TORTURE_RUNS` (seeds tried, one after another),
 /// `CHANGEREC_TORTURE_PROCS`, `CHANGEREC_TORTURE_OPS` (per process), `CHANGEREC_TORTURE_LONG_NAMES=0` and
 /// `CHANGEREC_TORTURE_HARD_LINKS=0` (leave those out of the workload), `CHANGEREC_TORTURE_BACKEND` and
-/// `CHANGEREC_TORTURE_FS` (run only that backend or file system).
+/// `CHANGEREC_TORTURE_FS` (run only that backend or file system), and `CHANGEREC_TORTURE_REPLAY=LOG` (run a
+/// kept op log again, in one process in the order its operations started: the tree before the step from
+/// its setup lines, the step from the others; a log trimmed by hand is a script).
 public struct TortureSettings: Sendable {
     public var seed: UInt64 = 1
     public var runs = 1
@@ -15,6 +17,7 @@ public struct TortureSettings: Sendable {
     public var hardLinks = true
     public var backend: String?
     public var fileSystem: String?
+    public var replay: String?
 
     public static var fromEnvironment: TortureSettings {
         let environment = ProcessInfo.processInfo.environment
@@ -27,6 +30,8 @@ public struct TortureSettings: Sendable {
         settings.hardLinks = environment["CHANGEREC_TORTURE_HARD_LINKS"] != "0"
         settings.backend = environment["CHANGEREC_TORTURE_BACKEND"]
         settings.fileSystem = environment["CHANGEREC_TORTURE_FS"]
+        settings.replay = environment["CHANGEREC_TORTURE_REPLAY"]
+        if settings.replay != nil { settings.runs = 1 }
         return settings
     }
 
@@ -105,12 +110,29 @@ public struct TortureRun: Sendable {
         self.backend = backend
         self.fileSystem = fileSystem
         self.settings = settings
-        log = NSTemporaryDirectory() + "changerec-torture-\(backend)-\(fileSystem)-seed\(seed).log"
+        log = settings.replay ?? NSTemporaryDirectory() + "changerec-torture-\(backend)-\(fileSystem)-seed\(seed).log"
+    }
+
+    /// The command that builds the tree before the step.
+    func setupCommand(_ space: TortureFileSystem) -> [String] {
+        if let replay = settings.replay {
+            return [Self.binary, "--replay", replay, "--setup", space.root, space.outside]
+        }
+        return [Self.binary, "--populate", "--seed", String(seed), "--log", log] + settings.switches + [
+            space.root, space.outside,
+        ]
+    }
+
+    /// The step: the workload, or the replay of one.
+    func stepCommand(_ space: TortureFileSystem) -> [String] {
+        if let replay = settings.replay { return [Self.binary, "--replay", replay, space.root, space.outside] }
+        return [Self.binary, "--seed", String(seed), "--procs", String(settings.processes)]
+            + ["--ops", String(settings.operations), "--log", log] + settings.switches + [space.root, space.outside]
     }
 
     /// Runs the workload and judges it; throws only when the run itself could not be made.
     public mutating func run() throws {
-        try? FileManager.default.removeItem(atPath: log)
+        if settings.replay == nil { try? FileManager.default.removeItem(atPath: log) }
         let space = try TortureFileSystem(fileSystem)
         do {
             try judge(in: space)
@@ -119,7 +141,7 @@ public struct TortureRun: Sendable {
             throw error
         }
         if missed.isEmpty && layerProblems.isEmpty {
-            try? FileManager.default.removeItem(atPath: log)
+            if settings.replay == nil { try? FileManager.default.removeItem(atPath: log) }
         } else {
             keep(space)
         }
@@ -137,11 +159,8 @@ public struct TortureRun: Sendable {
     }
 
     mutating func judge(in space: TortureFileSystem) throws {
-        let populated = try Run.command(
-            [Self.binary, "--populate", "--seed", String(seed), "--log", log] + settings.switches + [
-                space.root, space.outside,
-            ])
-        guard populated.status == 0 else { throw TestFailure("populate failed: \(populated.stderr)") }
+        let populated = try Run.command(setupCommand(space))
+        guard populated.status == 0 else { throw TestFailure("building the tree failed: \(populated.stderr)") }
         let before = try TreeSnapshot.take(space.root)
         let groupsBefore = try HardLinkGroups.take(space.root)
         let copy = space.tree.base + "/before-copy"
@@ -152,13 +171,12 @@ public struct TortureRun: Sendable {
         }
 
         let journal = space.tree.base + "/step.journal"
-        let step =
-            [Self.binary, "--seed", String(seed), "--procs", String(settings.processes)]
-            + ["--ops", String(settings.operations), "--log", log] + settings.switches + [space.root, space.outside]
         let record = try Run.changerec(
-            ["--root", space.root, "--journal", journal, "--backend", backend, "--"] + step,
+            ["--root", space.root, "--journal", journal, "--backend", backend, "--"] + stepCommand(space),
             directory: space.tree.base)
-        summary = record.stderr.split(separator: "\n").filter { $0.hasPrefix("torture:") }.joined(separator: "\n")
+        summary =
+            record.stderr.split(separator: "\n").filter { $0.hasPrefix("torture:") }.joined(separator: "\n")
+            + record.stdout.split(separator: "\n").filter { $0.hasPrefix("torture:") }.joined(separator: "\n")
         guard record.status == 0 else { throw TestFailure("changerec exited \(record.status): \(record.stderr)") }
 
         let after = try TreeSnapshot.take(space.root)
@@ -189,19 +207,18 @@ public struct TortureRun: Sendable {
 
     /// Everything a person needs to see and replay a failure.
     public var report: String {
-        let replay = [
-            "  \(Self.binary) --populate --seed \(seed) --log /tmp/replay.log \(settings.switches.joined(separator: " ")) ROOT OUTSIDE",
-            "  \(Self.binary) --replay \(log) --setup ROOT OUTSIDE   # the tree before, or --populate as above",
-            "  changerec --root ROOT --backend \(backend) -- \(Self.binary) --replay \(log) ROOT OUTSIDE",
-        ]
+        let replay =
+            "CHANGEREC_TORTURE_REPLAY=\(log) CHANGEREC_TORTURE_BACKEND=\(backend) CHANGEREC_TORTURE_FS=\(fileSystem) "
+            + "swift test --filter Torture"
         return
             ([
                 "torture seed \(seed) (\(backend) on \(fileSystem), \(settings.processes) × \(settings.operations) "
-                    + "operations, switches [\(settings.switches.joined(separator: " "))]): \(differences) real differences, "
-                    + "\(missed.count) missed, \(layerProblems.count) layer problems",
-                summary, "op log: \(log)", "replay (one process, in logged order):",
-            ] + replay + ["missed:"] + missed.prefix(40).map { "  " + $0 } + ["layer:"]
-            + layerProblems.prefix(40).map { "  " + $0 }).joined(separator: "\n")
+                    + "operations, switches [\(settings.switches.joined(separator: " "))]): \(differences) real "
+                    + "differences, \(missed.count) missed, \(layerProblems.count) layer problems",
+                summary, "op log: \(log)", "replay in one process, in the order the operations started:", "  " + replay,
+                "missed:",
+            ] + missed.prefix(40).map { "  " + $0 } + ["layer:"] + layerProblems.prefix(40).map { "  " + $0 })
+            .joined(separator: "\n")
     }
 
     /// Long names (a byte repeated 200 times) shown as `@` and the byte.

@@ -137,6 +137,40 @@ final class Executor {
             try withRegularFile(op.path(0), O_WRONLY) { fd, _ throws(OperationFailed) in
                 try Self.check(ftruncate(fd, off_t(op.int(1))))
             }
+        case .truncatePath:
+            // truncate(2) on a path opens nothing: no open or close-write event, only the modify.
+            try throughPathDescriptor(op.path(0)) { proc throws(OperationFailed) in
+                try Self.check(truncate(proc, off_t(op.int(1))))
+            }
+        case .mmapWrite:
+            // Stores through a shared mapping: no write(2) at all.
+            try withRegularFile(op.path(0), O_RDWR) { fd, st throws(OperationFailed) in
+                guard st.st_size > 0 else { throw OperationFailed(code: EINVAL) }
+                let length = Int(st.st_size)
+                guard let map = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), map != MAP_FAILED
+                else { throw OperationFailed(code: errno) }
+                defer { munmap(map, length) }
+                let offset = op.int(1) % length
+                let bytes = SeededRandom.bytes(seed: op.number(3), count: min(op.int(2), length - offset))
+                for (index, byte) in bytes.enumerated() {
+                    map.storeBytes(of: byte, toByteOffset: offset + index, as: UInt8.self)
+                }
+                try Self.check(msync(map, length, MS_SYNC))
+            }
+        case .punch:
+            // A hole punched: the bytes become zeros with no write(2), and the size stays.
+            try withRegularFile(op.path(0), O_WRONLY) { fd, _ throws(OperationFailed) in
+                try Self.check(
+                    cchangerec_torture_fallocate(
+                        fd, CCHANGEREC_TORTURE_FALLOC_PUNCH_HOLE, off_t(op.int(1)), off_t(max(op.int(2), 1))))
+            }
+        case .copyRange:
+            // copy_file_range(2): the kernel writes the destination; the bytes never pass through here.
+            try withRegularFile(op.path(0), O_RDONLY) { source, _ throws(OperationFailed) in
+                try withRegularFile(op.path(1), O_WRONLY) { destination, _ throws(OperationFailed) in
+                    try Self.check(cchangerec_torture_copy_file_range(source, destination, op.int(2)))
+                }
+            }
         case .rewrite:
             // The blind case: new bytes, the same size, and the old mtime put back.
             try withRegularFile(op.path(0), O_RDWR) { fd, st throws(OperationFailed) in
@@ -157,7 +191,7 @@ final class Executor {
             try atParent(op.path(0)) { parent, name throws(OperationFailed) in
                 try removeTree(parent, name)
             }
-        case .rename, .exchange, .link: try twoPaths(op)
+        case .rename, .exchange, .link, .renameNoReplace, .renameWhiteout: try twoPaths(op)
         case .heldWrite:
             // A file kept open while it or a directory above it is renamed, then written: the write's event
             // comes after the rename's, from a name that is no longer where it was opened.
@@ -270,18 +304,22 @@ final class Executor {
         return names
     }
 
-    /// rename, renameat2(RENAME_EXCHANGE) and link (which, without AT_SYMLINK_FOLLOW, links a symbolic link
-    /// itself): two parents walked separately, each path may be past PATH_MAX.
+    /// rename, renameat2 with RENAME_EXCHANGE, RENAME_NOREPLACE or RENAME_WHITEOUT (which leaves a whiteout,
+    /// a character device 0:0 the file system makes itself, at the old name) and link (which, without
+    /// AT_SYMLINK_FOLLOW, links a symbolic link itself): two parents walked separately, each path may be past
+    /// PATH_MAX.
     func twoPaths(_ op: Operation) throws(OperationFailed) {
+        let flags: [Operation.Verb: UInt32] = [
+            .exchange: CCHANGEREC_TORTURE_RENAME_EXCHANGE, .renameNoReplace: CCHANGEREC_TORTURE_RENAME_NOREPLACE,
+            .renameWhiteout: CCHANGEREC_TORTURE_RENAME_WHITEOUT,
+        ]
         try atParent(op.path(0)) { fromParent, from throws(OperationFailed) in
             try atParent(op.path(1)) { toParent, to throws(OperationFailed) in
                 switch op.verb {
                 case .rename: try Self.check(renameat(fromParent, from, toParent, to))
-                case .exchange:
-                    try Self.check(
-                        cchangerec_torture_renameat2(fromParent, from, toParent, to, CCHANGEREC_TORTURE_RENAME_EXCHANGE)
-                    )
-                default: try Self.check(linkat(fromParent, from, toParent, to, 0))
+                case .link: try Self.check(linkat(fromParent, from, toParent, to, 0))
+                default:
+                    try Self.check(cchangerec_torture_renameat2(fromParent, from, toParent, to, flags[op.verb] ?? 0))
                 }
             }
         }

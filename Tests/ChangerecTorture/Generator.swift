@@ -98,19 +98,25 @@ struct Generator {
     mutating func next(_ sequence: Int) -> Operation {
         var verbs: [(Operation.Verb, Int)] = [
             (.create, 10), (.write, 8), (.append, 6), (.truncate, 3), (.rewrite, 4), (.mkdirs, 10), (.rmdir, 3),
-            (.unlink, 5), (.removeTree, 1), (.rename, 9), (.heldWrite, 3), (.exchange, 3), (.symlink, 4),
+            (.unlink, 5), (.removeTree, 1), (.rename, 9), (.heldWrite, 3), (.renameNoReplace, 2), (.truncatePath, 2),
+            (.mmapWrite, 2), (.punch, 2),
+            (.copyRange, 2), (.exchange, 3), (.symlink, 4),
             (.retarget, 4),
             (.chmod, 4), (.setxattr, 4), (.removexattr, 2), (.utime, 3), (.mkfifo, 2), (.tmpfile, 2),
             (.moveOut, 2), (.moveIn, 2),
         ]
         if options.hardLinks { verbs.append((.link, 10)) }
-        if options.privileged { verbs += [(.chown, 3), (.mknod, 1)] }
+        if options.privileged { verbs += [(.chown, 3), (.mknod, 1), (.renameWhiteout, 1)] }
         let verb = random.weighted(verbs)
         switch verb {
         case .create: return Operation(verb, [random.chance(5) ? outsidePath() : leafPath(), size(), random.next()])
         case .write: return Operation(verb, [leafPath(), random.below(8192), size(), random.next()])
         case .append: return Operation(verb, [leafPath(), size(), random.next()])
         case .truncate: return Operation(verb, [leafPath(), random.chance(30) ? 0 : size()])
+        case .truncatePath: return Operation(verb, [leafPath(), random.chance(30) ? 0 : size()])
+        case .mmapWrite: return Operation(verb, [leafPath(), random.below(8192), 1 + random.below(512), random.next()])
+        case .punch: return Operation(verb, [leafPath(), random.below(8192), random.below(16384)])
+        case .copyRange: return Operation(verb, [leafPath(), leafPath(), size()])
         case .rewrite: return Operation(verb, [leafPath(), random.next()])
         case .mkdirs: return Operation(verb, [random.chance(5) ? outsidePath() : directoryPath()])
         case .rmdir: return Operation(verb, [directoryPath()])
@@ -128,7 +134,7 @@ struct Generator {
             let above = TorturePath(Array(file.components.prefix(1 + random.below(file.components.count - 1))))
             return Operation(verb, [file, above, directoryPath(), size(), random.next()])
         case .mkfifo, .mknod: return Operation(verb, [leafPath(preferring: "p")])
-        case .rename, .exchange:
+        case .rename, .exchange, .renameNoReplace, .renameWhiteout:
             // Mostly like for like (a rename of a directory over a file fails), sometimes across kinds.
             if random.chance(15) {
                 // Into or out of ROOT, at any depth.

@@ -35,8 +35,10 @@ struct TorturePath: CustomStringConvertible, Equatable {
 /// The words are paths, numbers and names without spaces.
 struct Operation: CustomStringConvertible {
     enum Verb: String, CaseIterable {
-        case create, write, append, truncate, rewrite, mkdirs, rmdir, unlink, removeTree = "rm-rf", rename
-        case heldWrite = "held-write", exchange, symlink, retarget, link, chmod, chown, setxattr, removexattr, utime,
+        case create, write, append, truncate, truncatePath = "truncate-path", mmapWrite = "mmap-write", punch
+        case copyRange = "copy-range", rewrite, mkdirs, rmdir, unlink, removeTree = "rm-rf", rename
+        case heldWrite = "held-write", renameNoReplace = "rename-noreplace", renameWhiteout = "rename-whiteout"
+        case exchange, symlink, retarget, link, chmod, chown, setxattr, removexattr, utime,
             mkfifo, mknod
         case tmpfile, moveOut = "move-out", moveIn = "move-in"
     }

@@ -7,9 +7,9 @@ import Glibc
 //       builds the tree before the step (run it outside the recorder).
 //   changerec-torture [--seed S] [--procs N] [--ops M] [--log FILE] [options] ROOT OUTSIDE
 //       the step: N processes, each doing M operations drawn from the seed and its index.
-//   changerec-torture --replay LOG [--setup] ROOT OUTSIDE
+//   changerec-torture --replay LOG [--setup] [--verbose] ROOT OUTSIDE
 //       runs a log's operations again in one process, in the order they started: the step's, or with
-//       --setup the tree before it. A log trimmed by hand is a script.
+//       --setup the tree before it (--verbose prints each). A log trimmed by hand is a script.
 //   options: --no-long-names (no paths past PATH_MAX), --no-hard-links
 //
 // The op log (default OUTSIDE.torture.log, beside OUTSIDE) has one line per operation:
@@ -24,6 +24,7 @@ struct Arguments {
     var populate = false
     var replay: String?
     var replaySetup = false
+    var verbose = false
     var worker: Int?
     var root = ""
     var outside = ""
@@ -53,6 +54,7 @@ struct Arguments {
             case "--worker": worker = try Int(value(word)).orThrow(Usage("--worker needs a number"))
             case "--replay": replay = try value(word)
             case "--setup": replaySetup = true
+            case "--verbose": verbose = true
             case "--populate": populate = true
             case "--no-long-names": options.longNames = false
             case "--no-hard-links": options.hardLinks = false
@@ -173,9 +175,11 @@ func replay(_ path: String, _ arguments: Arguments) throws {
     for line in lines {
         let result = resultName((line.who == "o" ? outside : root).run(line.operation))
         if result != line.result { differing += 1 }
-        print("\(line.who) \(line.operation) = \(result)\(result == line.result ? "" : " (logged \(line.result))")")
+        if arguments.verbose {
+            print("\(line.who) \(line.operation) = \(result)\(result == line.result ? "" : " (logged \(line.result))")")
+        }
     }
-    print("replayed \(lines.count) operations; \(differing) ended otherwise than logged")
+    print("torture: replayed \(lines.count) operations of \(path); \(differing) ended otherwise than logged")
 }
 
 /// Starts the workers, waits for them all, and says what they did.

@@ -16,8 +16,20 @@ static inline int cchangerec_torture_renameat2(int olddirfd, const char *oldpath
     return (int)syscall(SYS_renameat2, olddirfd, oldpath, newdirfd, newpath, flags);
 }
 
-/// RENAME_EXCHANGE, from <linux/fs.h> (Linux 3.15).
+/// fallocate(2) and copy_file_range(2) have glibc wrappers only under _GNU_SOURCE.
+static inline int cchangerec_torture_fallocate(int fd, int mode, off_t offset, off_t length) {
+    return (int)syscall(SYS_fallocate, fd, mode, offset, length);
+}
+static inline ssize_t cchangerec_torture_copy_file_range(int in, int out, size_t length) {
+    return (ssize_t)syscall(SYS_copy_file_range, in, NULL, out, NULL, length, 0);
+}
+
+/// RENAME_NOREPLACE, RENAME_EXCHANGE and RENAME_WHITEOUT, from <linux/fs.h> (Linux 3.15, 3.15, 3.18).
+static const unsigned int CCHANGEREC_TORTURE_RENAME_NOREPLACE = 1 << 0;
 static const unsigned int CCHANGEREC_TORTURE_RENAME_EXCHANGE = 1 << 1;
+static const unsigned int CCHANGEREC_TORTURE_RENAME_WHITEOUT = 1 << 2;
+/// FALLOC_FL_KEEP_SIZE and FALLOC_FL_PUNCH_HOLE, from <linux/falloc.h> (Linux 2.6.38).
+static const int CCHANGEREC_TORTURE_FALLOC_PUNCH_HOLE = 0x01 | 0x02;
 /// O_TMPFILE, visible only with _GNU_SOURCE (Linux 3.11); it includes O_DIRECTORY.
 static const int CCHANGEREC_TORTURE_O_TMPFILE = 020000000 | O_DIRECTORY;
 /// AT_EMPTY_PATH, visible only with _GNU_SOURCE (Linux 2.6.39).
