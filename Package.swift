@@ -72,7 +72,7 @@ let package = Package(
             swiftSettings: strict
         ),
         // The torture test's seeded random workload, an executable the recorder runs as its step.
-        .target(name: "CChangerecTorture", path: "Tests/CChangerecTorture"),
+        .target(name: "CChangerecTorture", path: "Tests/CChangerecTorture", cSettings: [.define("_GNU_SOURCE")]),
         .executableTarget(
             name: "changerec-torture",
             dependencies: ["CChangerecTorture"],

@@ -152,9 +152,9 @@ final class Executor {
                 defer { munmap(map, length) }
                 let offset = op.int(1) % length
                 let bytes = SeededRandom.bytes(seed: op.number(3), count: min(op.int(2), length - offset))
-                for (index, byte) in bytes.enumerated() {
-                    map.storeBytes(of: byte, toByteOffset: offset + index, as: UInt8.self)
-                }
+                // Another process may truncate the file under the mapping: the store then fails, not the process.
+                try Self.check(
+                    bytes.withUnsafeBytes { cchangerec_torture_store(map + offset, $0.baseAddress, $0.count) })
                 try Self.check(msync(map, length, MS_SYNC))
             }
         case .punch:

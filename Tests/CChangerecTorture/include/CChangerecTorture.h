@@ -24,6 +24,10 @@ static inline ssize_t cchangerec_torture_copy_file_range(int in, int out, size_t
     return (ssize_t)syscall(SYS_copy_file_range, in, NULL, out, NULL, length, 0);
 }
 
+/// Copies `count` bytes into a shared mapping; -1 with EFAULT where another process truncated the file under
+/// the mapping (the store raises SIGBUS, caught here with sigsetjmp rather than killing the process).
+int cchangerec_torture_store(void *mapping, const void *bytes, size_t count);
+
 /// RENAME_NOREPLACE, RENAME_EXCHANGE and RENAME_WHITEOUT, from <linux/fs.h> (Linux 3.15, 3.15, 3.18).
 static const unsigned int CCHANGEREC_TORTURE_RENAME_NOREPLACE = 1 << 0;
 static const unsigned int CCHANGEREC_TORTURE_RENAME_EXCHANGE = 1 << 1;
