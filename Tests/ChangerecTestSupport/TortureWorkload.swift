@@ -12,7 +12,7 @@ public struct TortureSettings: Sendable {
     public var seed: UInt64 = 1
     public var runs = 1
     public var processes = 4
-    public var operations = 1000
+    public var operations = 600
     public var longNames = true
     public var hardLinks = true
     public var backend: String?
