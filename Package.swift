@@ -71,10 +71,20 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
+        // The torture test's seeded random workload, an executable the recorder runs as its step.
+        .target(name: "CChangerecTorture", path: "Tests/CChangerecTorture", cSettings: [.define("_GNU_SOURCE")]),
+        .executableTarget(
+            name: "changerec-torture",
+            dependencies: ["CChangerecTorture"],
+            path: "Tests/ChangerecTorture",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "ChangerecIntegrationTests",
-            // The executable is a dependency so that `swift test` builds the binary the tests run.
-            dependencies: ["changerec", "ChangerecKit", "ChangerecSystem", "ChangerecTestSupport"],
+            // The executables are dependencies so that `swift test` builds the binaries the tests run.
+            dependencies: [
+                "changerec", "changerec-torture", "ChangerecKit", "ChangerecSystem", "ChangerecTestSupport",
+            ],
             swiftSettings: strict
         ),
     ]

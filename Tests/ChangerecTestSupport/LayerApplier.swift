@@ -36,20 +36,19 @@ public enum LayerApplier {
         let root = withC(Array(target.utf8)) { open($0, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
         guard root >= 0 else { throw TestFailure("open \(target): errno \(errno)") }
         defer { close(root) }
-        // Whiteouts first: they speak of the layers below, not of this one.
-        var written = Set<[UInt8]>()
-        for entry in entries { written.insert(trimmed(entry.name)) }
+        // Whiteouts first: they speak of the layers below, not of this one. An opaque directory hides all
+        // the layers below had in it, at every depth, even where this layer has an entry of the same name.
         for entry in entries {
             let (directory, base) = split(entry.name)
             if base == Array(".wh..wh..opq".utf8) {
-                try withDirectory(root, trimmed(directory)) { fd in
-                    for child in try TreeSnapshot.names(in: fd) where !written.contains(join(directory, child)) {
-                        try remove(child, in: fd)
-                    }
+                // Nothing to hide where an opaque directory above already removed this one.
+                try ifDirectoryExists(root, trimmed(directory)) { fd in
+                    for child in try TreeSnapshot.names(in: fd) { try remove(child, in: fd) }
                 }
             } else if base.starts(with: Array(".wh.".utf8)) {
                 let hidden = join(directory, Array(base.dropFirst(4)))
-                try withParent(root, hidden) { fd, name in try remove(name, in: fd) }
+                let (parent, name) = split(hidden)
+                try ifDirectoryExists(root, parent) { fd in try remove(name, in: fd) }
             }
         }
         var directories: [([UInt8], timespec)] = []
@@ -99,6 +98,24 @@ public enum LayerApplier {
         return try body(current)
     }
 
+    /// Runs `body` with the directory `relative` open, or does nothing when it (or a directory on its way)
+    /// does not exist.
+    static func ifDirectoryExists(_ root: Int32, _ relative: [UInt8], _ body: (Int32) throws -> Void) throws {
+        var current = dup(root)
+        guard current >= 0 else { throw TestFailure("dup: errno \(errno)") }
+        defer { close(current) }
+        for component in relative.split(separator: 0x2F) {
+            let next = withC(Array(component)) { openat(current, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
+            guard next >= 0 else {
+                if errno == ENOENT || errno == ENOTDIR { return }
+                throw TestFailure("open \(String(decoding: relative, as: UTF8.self)): errno \(errno)")
+            }
+            close(current)
+            current = next
+        }
+        try body(current)
+    }
+
     /// Runs `body` with the parent directory of `relative` open and the last component's name.
     static func withParent<R>(_ root: Int32, _ relative: [UInt8], _ body: (Int32, [UInt8]) throws -> R) throws -> R {
         let (directory, name) = split(relative)
@@ -140,7 +157,8 @@ public enum LayerApplier {
             let minor = UInt64(entry.minor)
             let device = (major & 0xFFF) << 8 | (major & ~0xFFF) << 32 | (minor & 0xFF) | (minor & ~0xFF) << 12
             rc = withC(name) { mknodat(directory, $0, kind | 0o600, dev_t(device)) }
-        case 0x35: rc = exists ? 0 : withC(name) { mkdirat(directory, $0, 0o700) }
+        // A directory that replaces a file, link or fifo: the old object was removed above.
+        case 0x35: rc = exists && st.st_mode & S_IFMT == S_IFDIR ? 0 : withC(name) { mkdirat(directory, $0, 0o700) }
         case 0x36: rc = withC(name) { mkfifoat(directory, $0, 0o600) }
         default: throw TestFailure("unknown tar entry type \(entry.type)")
         }

@@ -180,10 +180,13 @@ public struct Recorder {
         do throws(ChangerecError) {
             log.take(try backend.finish())
             let sealer = SealBuilder(root: rootFD, baseline: baseline, exclusions: exclusions)
-            // The other names of a hard-linked file changed with it, unreported: say they were touched.
+            // The other names of a hard-linked file changed with it, unreported: say they were touched. Every
+            // path to be sealed counts, the insides of a directory that arrived whole (renamed, moved in)
+            // too: a linked file carried along in one keeps names elsewhere that the layer must link again.
+            let sealed = sealer.paths(named: log.table.paths, wholeDirectories: log.table.wholeDirectories)
             log.take(
                 sealer.hardLinkSiblings(
-                    of: log.table.paths, reported: log.inodes, unidentified: log.unidentifiedName
+                    of: Set(sealed.paths), reported: log.inodes, unidentified: log.unidentifiedName
                 ).map {
                     .event(JournalEvent(.touch, $0, isSynthesized: true))
                 })
