@@ -165,6 +165,41 @@ struct GroundTruthTests {
         #expect(truth.changes.entry("e")?.type == "symlink")
     }
 
+    @Test(
+        "what a directory held is deleted when the directory moved away and a file or symbolic link took its name",
+        arguments: backends)
+    func directoryMovedAwayNameTakenByNonDirectory(backend: String) throws {
+        // No event names what the moved directory held; only the baseline knows it was there.
+        let (truth, _) = try check(
+            "mv out \"$OUT/out\" && echo file > out && mv away elsewhere && ln -s elsewhere away",
+            prepare: "mkdir -p out/a away/b && echo g > out/a/g && echo f > out/f && echo h > away/b/h",
+            backend: backend)
+        #expect(truth.changes.entry("out")?.type == "file")
+        #expect(truth.changes.entry("away")?.type == "symlink")
+        for path in ["out/a", "out/f", "away/b"] { #expect(truth.changes.entry(path)?.kind == "D", "\(path)") }
+    }
+
+    @Test(
+        "what a directory held is deleted when the directory moved out and the whiteout of a rename took its name",
+        .requiresRoot, .requiresPython, arguments: backends)
+    func directoryMovedOutNameTakenByWhiteout(backend: String) throws {
+        // As the torture found it: the directory leaves ROOT, a new one takes its name and is renamed away
+        // with RENAME_WHITEOUT, which leaves a character device 0:0 behind.
+        let (truth, _) = try check(
+            """
+            mv c/b "$OUT/b" && mkdir c/b && python3 -c '
+            import ctypes
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.renameat2(-100, b"c/b", -100, b"moved", 4) != 0:
+                raise OSError(ctypes.get_errno(), "renameat2")
+            '
+            """,
+            prepare: "mkdir -p c/b/a c/b/d && echo g > c/b/a/g && echo h > c/b/d/h && echo f > c/b/f",
+            backend: backend)
+        #expect(truth.changes.entry("c/b")?.type == "char")
+        for path in ["c/b/a", "c/b/d", "c/b/f"] { #expect(truth.changes.entry(path)?.kind == "D", "\(path)") }
+    }
+
     @Test("chmod only", arguments: backends)
 
     func chmodOnly(backend: String) throws {

@@ -21,19 +21,51 @@ struct SealBuilder {
         var unlisted: [RelativePath: ReadFailure]
     }
 
-    /// The paths to seal: those named, their ancestors, and everything below each directory that
-    /// arrived whole (renamed or moved in), in tree order.
+    /// The paths to seal: those named, their ancestors, everything below each directory that arrived
+    /// whole (renamed or moved in), and every name the baseline had below a directory that is now
+    /// something else, in tree order.
     func paths(named: Set<RelativePath>, wholeDirectories: Set<RelativePath>) -> Plan {
         var all = named
         for path in named {
             for ancestor in path.ancestors where !ancestor.isRoot { all.insert(ancestor) }
         }
+        all.formUnion(baselineNames(below: directoriesReplaced(among: all)))
         var unlisted: [RelativePath: ReadFailure] = [:]
         for directory in wholeDirectories {
             all.formUnion(descendants(of: directory, unlisted: &unlisted))
         }
         return Plan(
             paths: all.filter { !exclusions.contains($0) }.sorted(by: RelativePath.treeOrder), unlisted: unlisted)
+    }
+
+    /// The directories of the baseline among `paths` that are now a file, a symbolic link, a device or a
+    /// fifo. Such a directory was moved or renamed away whole (or exchanged) and something else took its
+    /// name; no event names what it held, which left with it and is gone from ROOT, so the seal must name
+    /// it to make each of those names a deletion. One that is gone needs nothing (its deletion covers what
+    /// it held), nor one that is a directory again (it is opaque when it was removed), nor one that cannot
+    /// be read (sealed as unreadable).
+    private func directoriesReplaced(among paths: Set<RelativePath>) -> Set<RelativePath> {
+        let cursor = ParentCursor(root: root)
+        var replaced: Set<RelativePath> = []
+        for path in paths.sorted(by: RelativePath.treeOrder) where baseline.type(of: path) == .directory {
+            guard let status = try? cursor.status(of: path), status.type != .directory else { continue }
+            replaced.insert(path)
+        }
+        return replaced
+    }
+
+    /// The names the baseline had below any of `directories`: one pass over the baseline, only when some
+    /// directory was replaced.
+    private func baselineNames(below directories: Set<RelativePath>) -> [RelativePath] {
+        guard !directories.isEmpty else { return [] }
+        return baseline.types.keys.filter { path in
+            var current = path.parent
+            while let ancestor = current, !ancestor.isRoot {
+                if directories.contains(ancestor) { return true }
+                current = ancestor.parent
+            }
+            return false
+        }
     }
 
     /// Other names, from the baseline, of the inodes the step may have changed through one of their names.
