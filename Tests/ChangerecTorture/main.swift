@@ -196,9 +196,15 @@ func runStep(_ arguments: Arguments) throws -> Int32 {
         workers.append(process)
     }
     var status: Int32 = 0
-    for process in workers {
+    for (index, process) in workers.enumerated() {
         process.waitUntilExit()
-        if process.terminationStatus != 0 { status = 1 }
+        guard process.terminationStatus != 0 || process.terminationReason != .exit else { continue }
+        status = 1
+        // Which worker ended how: with its last logged operation, this is what a replay starts from.
+        let how =
+            process.terminationReason == .uncaughtSignal
+            ? "was killed by signal \(process.terminationStatus)" : "exited with status \(process.terminationStatus)"
+        FileHandle.standardError.write(Data("torture: worker p\(index) \(how)\n".utf8))
     }
     let seconds = Double(monotonicNanoseconds() - began) / 1e9
     let lines = try String(contentsOfFile: arguments.logPath, encoding: .utf8).split(separator: "\n")
