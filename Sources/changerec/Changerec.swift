@@ -24,7 +24,8 @@ struct Changerec: ParsableCommand {
             var command = try parseAsRoot(arguments)
             try command.run()
         } catch {
-            if arguments.first == "diff", !(error is ExitCode) {
+            // Help and --version are not errors: they keep ArgumentParser's success status and stdout.
+            if arguments.first == "diff", !(error is ExitCode), exitCode(for: error) != .success {
                 StandardStreams.writeError(fullMessage(for: error) + "\n")
                 exit(withError: ExitCode(2))
             }

@@ -201,4 +201,19 @@ struct DiffTests {
         #expect(incomplete.status == 2)
         #expect(incomplete.stderr.contains("is incomplete (no seal)"))
     }
+
+    @Test("diff --help, -h and --version print to standard output and exit 0, like every other subcommand")
+    func helpIsNoError() throws {
+        for words in [["diff", "--help"], ["diff", "-h"], ["help", "diff"]] {
+            let result = try Run.changerec(words)
+            #expect(result.status == 0, "\(words): \(result.stderr)")
+            #expect(result.stdout.contains("USAGE: changerec diff <old> <new>"), "\(words)")
+            #expect(result.stderr.isEmpty, "\(words)")
+        }
+        let version = try Run.changerec(["diff", "--version"])
+        #expect(version.status == 0)
+        #expect(version.stdout == "0.1.0\n")
+        // A usage error is still status 2, as diff(1) has it.
+        #expect(try Run.changerec(["diff", "--no-such-option"]).status == 2)
+    }
 }
