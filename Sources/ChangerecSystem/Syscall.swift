@@ -34,5 +34,6 @@ func withCPath<R>(_ bytes: [UInt8], _ body: (UnsafePointer<CChar>) -> R) -> R {
 }
 
 /// Bytes for printing in an error message; invalid UTF-8 becomes U+FFFD.
+/// The one such helper: the system module, the logic and the command line all use it.
 @inline(__always)
-func printable(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
+public func printable(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }

@@ -104,8 +104,8 @@ public enum ChangeSetDiff {
             add("size", a.after.map { String($0.size) } ?? "-", b.after.map { String($0.size) } ?? "-")
         }
         add(
-            "mode", a.after.map { "0" + String($0.permissions, radix: 8) } ?? "-",
-            b.after.map { "0" + String($0.permissions, radix: 8) } ?? "-")
+            "mode", a.after.map { OctalMode.string($0.permissions) } ?? "-",
+            b.after.map { OctalMode.string($0.permissions) } ?? "-")
         add("owner", a.after.map { "\($0.uid):\($0.gid)" } ?? "-", b.after.map { "\($0.uid):\($0.gid)" } ?? "-")
         add("xattrs", digest(a.after?.xattrDigest, none: "none"), digest(b.after?.xattrDigest, none: "none"))
         if [a.type, b.type].contains(where: { $0 == .characterDevice || $0 == .blockDevice }) {
@@ -130,8 +130,7 @@ public enum ChangeSetDiff {
     /// The whole digest in hex, so equal renderings mean equal digests; shortened for display elsewhere.
     private static func digest(_ bytes: [UInt8]?, none: String = "-") -> String {
         guard let bytes else { return none }
-        let digits = Array("0123456789abcdef")
-        return String(bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0xF)]] })
+        return Hex.string(bytes)
     }
 
     private static func mtime(_ state: FinalState?) -> String {

@@ -102,5 +102,3 @@ public final class JournalWriter {
         closed = true
     }
 }
-
-func printable(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }

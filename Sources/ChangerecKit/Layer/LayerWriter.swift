@@ -92,7 +92,7 @@ public struct LayerWriter {
         try state.tar.finish()
         let (diffID, digest) = try sink.finish()
         return LayerResult(
-            diffID: "sha256:" + Self.hex(diffID), digest: "sha256:" + Self.hex(digest), size: sink.writtenSize,
+            diffID: "sha256:" + Hex.string(diffID), digest: "sha256:" + Hex.string(digest), size: sink.writtenSize,
             uncompressedSize: sink.uncompressedSize, entries: state.entries,
             mediaType: options.gzip
                 ? "application/vnd.oci.image.layer.v1.tar+gzip" : "application/vnd.oci.image.layer.v1.tar",
@@ -320,10 +320,6 @@ public struct LayerWriter {
 
     private func describe(_ path: RelativePath) -> String { printable(rootPath) + path.description }
 
-    static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef")
-        return String(bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0xF)]] })
-    }
 }
 
 /// What one layer write carries from entry to entry.

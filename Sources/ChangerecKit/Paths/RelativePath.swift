@@ -134,8 +134,7 @@ public struct RelativePath: Hashable, Comparable, Sendable, CustomStringConverti
     }
 
     private static func hexEscape(_ byte: UInt8) -> String {
-        let digits = Array("0123456789abcdef")
-        return "\\x" + String(digits[Int(byte >> 4)]) + String(digits[Int(byte & 0xF)])
+        "\\x" + Hex.string([byte])
     }
 
     private static func utf8SequenceLength(_ bytes: [UInt8], at index: Int) -> Int {

@@ -58,8 +58,7 @@ enum ContentDigest {
 
     /// The SHA-256 of `bytes`, lowercase hex.
     static func sha256Hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef")
-        return String(SHA256.hash(data: bytes).flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0xF)]] })
+        Hex.string(SHA256.hash(data: bytes))
     }
 
     static func ofXattrList(

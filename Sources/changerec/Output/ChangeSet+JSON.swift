@@ -15,11 +15,11 @@ extension Change {
         if foreign { object.add("foreign", true) }
         if let unreadable { object.add("unreadable", "cannot \(unreadable.operation): \(unreadable.errno)") }
         if let after {
-            object.add("mode", "0" + String(after.permissions, radix: 8))
+            object.add("mode", OctalMode.string(after.permissions))
             object.add("uid", after.uid)
             object.add("gid", after.gid)
             if after.type == .regular { object.add("size", after.size) }
-            if let digest = after.contentDigest { object.add("sha256", JSON.hex(digest)) }
+            if let digest = after.contentDigest { object.add("sha256", Hex.string(digest)) }
         }
         return object
     }

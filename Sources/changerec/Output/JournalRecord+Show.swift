@@ -53,12 +53,12 @@ extension JournalRecord {
             }
             guard let after = entry.after else { return line + " after=gone" }
             line +=
-                " after=\(after.type.name) mode=0\(String(after.permissions, radix: 8)) uid=\(after.uid) gid=\(after.gid)"
+                " after=\(after.type.name) mode=\(OctalMode.string(after.permissions)) uid=\(after.uid) gid=\(after.gid)"
             if after.type == .regular { line += " size=\(after.size)" }
             line += " mtime=\(after.mtimeSeconds).\(pad(String(after.mtimeNanoseconds), 9, "0"))"
             if let target = after.symlinkTarget { line += " target=" + RelativePath.escaped(target) }
-            if let digest = after.contentDigest { line += " sha256=" + JSON.hex(digest) }
-            if let digest = after.xattrDigest { line += " xattrs=" + JSON.hex(digest).prefix(16) }
+            if let digest = after.contentDigest { line += " sha256=" + Hex.string(digest) }
+            if let digest = after.xattrDigest { line += " xattrs=" + Hex.string(digest).prefix(16) }
             return line
         case .sealEnd(let end):
             return "sealed   \(end.sealCount) paths"
@@ -130,7 +130,7 @@ extension JournalRecord {
             object.add("before", entry.before?.name ?? "none")
             if let after = entry.after {
                 object.add("after", after.type.name)
-                object.add("mode", "0" + String(after.permissions, radix: 8))
+                object.add("mode", OctalMode.string(after.permissions))
                 object.add("uid", after.uid)
                 object.add("gid", after.gid)
                 object.add("size", after.size)
@@ -140,8 +140,8 @@ extension JournalRecord {
                 object.add("links", after.linkCount)
                 if after.rdev != 0 { object.add("rdev", after.rdev) }
                 if let target = after.symlinkTarget { object.add("target", bytes: target) }
-                if let digest = after.contentDigest { object.add("sha256", JSON.hex(digest)) }
-                if let digest = after.xattrDigest { object.add("xattrs_sha256", JSON.hex(digest)) }
+                if let digest = after.contentDigest { object.add("sha256", Hex.string(digest)) }
+                if let digest = after.xattrDigest { object.add("xattrs_sha256", Hex.string(digest)) }
             } else if let failure = entry.unreadable {
                 object.add("after", "unreadable")
                 object.add("errno", failure.errno.rawValue)
