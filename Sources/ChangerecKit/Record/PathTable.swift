@@ -8,7 +8,6 @@ struct PathTable {
     private var lastClass: [RelativePath: (kind: Class, pid: Int32)] = [:]
     /// Directories that arrived whole (rename targets, moved in): their contents are sealed by a walk.
     private(set) var wholeDirectories: Set<RelativePath> = []
-    private(set) var coalesced: UInt64 = 0
 
     var paths: Set<RelativePath> { Set(lastClass.keys) }
     var count: Int { lastClass.count }
@@ -23,7 +22,6 @@ struct PathTable {
         }
         // Repeats by another process are kept: they say who else changed the path.
         if eventClass != .other, let last = lastClass[event.path], last.kind == eventClass, last.pid == event.pid {
-            coalesced += 1
             return false
         }
         lastClass[event.path] = (eventClass, event.pid)

@@ -66,14 +66,9 @@ public struct CrashPoint: Sendable, Equatable {
     }
 }
 
-/// How a recorded step ended.
+/// How a recorded step ended: the command's termination and the change set folded from the journal
+/// (which names the journal, its notes and its exit record).
 public struct RecordOutcome: Sendable {
     public var termination: Termination
-    public var journalPath: [UInt8]
     public var changeSet: ChangeSet
-    public var notes: [JournalNote]
-    public var exit: JournalExit
-    /// Set when `--backend auto` fell back to inotify: why fanotify could not be used.
-    public var backendFallback: String?
-
 }

@@ -210,9 +210,7 @@ public struct Recorder {
         }
 
         let changeSet = try ChangeSet.load(journal: journalPath)
-        return RecordOutcome(
-            termination: ended, journalPath: journalPath, changeSet: changeSet, notes: log.notes, exit: exit,
-            backendFallback: choice.fallback)
+        return RecordOutcome(termination: ended, changeSet: changeSet)
     }
 
     private func canonicalRoot(_ given: [UInt8]?) throws(ChangerecError) -> [UInt8] {
@@ -264,7 +262,6 @@ private struct StepLog {
     let startClock: Int64
     let tracker: ProcessTracker?
     var table = PathTable()
-    var notes: [JournalNote] = []
     /// Inodes reached through names the baseline cannot vouch for, and whether some name's inode could not
     /// be learnt: for the other names of hard-linked inodes.
     var inodes: Set<FileIdentity> = []
@@ -300,7 +297,6 @@ private struct StepLog {
             case .note(var note):
 
                 note.time = now
-                notes.append(note)
                 writer.append(.note(note))
             }
         }

@@ -34,8 +34,6 @@ public final class FanotifyBackend: WatchBackend {
     public private(set) var overflowed = false
     /// Events read so far: what ``queuedAmount()`` counts for fanotify.
     public var amountRead: Int { Int(kernelEventCount) }
-    /// How many directory handles had to be resolved by asking the kernel (`open_by_handle_at`).
-    public private(set) var kernelResolutions = 0
 
     /// FAN_RENAME makes FAN_MOVED_FROM/FAN_MOVED_TO redundant, and a directory's own DELETE_SELF and
     /// MOVE_SELF are reported by its parent's DELETE and RENAME records. FAN_OPEN_EXEC changes nothing;
@@ -405,7 +403,6 @@ public final class FanotifyBackend: WatchBackend {
             remember(outside: handle)
             return nil
         }
-        kernelResolutions += 1
         outputs.append(
             .note(
                 JournalNote(
