@@ -1,9 +1,10 @@
-// swift-tools-version:6.1
+// swift-tools-version:6.2
 import PackageDescription
 
 let strict: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
-    .unsafeFlags(["-warnings-as-errors"]),
+    // Warnings are defects; a setting, not an unsafe flag, so the library can be depended on by version.
+    .treatAllWarnings(as: .error),
 ]
 
 let package = Package(
