@@ -19,7 +19,19 @@ public enum Xattrs {
     public static func all(of name: [UInt8], in directory: FileDescriptor) throws(Errno) -> [(
         name: [UInt8], value: [UInt8]
     )] {
-        let source = try Source(name: name, directory: directory)
+        if !atCallsMissing {
+            do {
+                return try read(.relative(directory, name))
+            } catch .noFunction {
+                atCallsMissing = true  // a kernel before 6.13: every later call goes through /proc
+            }
+        }
+        // ENOSYS, not ENOTSUP: "this file system has none" must never be read into it.
+        guard access("/proc/self/fd", F_OK) == 0 else { throw .noFunction }
+        return try read(.procPath(Array("/proc/self/fd/\(directory.rawValue)/".utf8) + name))
+    }
+
+    private static func read(_ source: Source) throws(Errno) -> [(name: [UInt8], value: [UInt8])] {
         let names = try list(source)
         var result: [(name: [UInt8], value: [UInt8])] = []
         for attribute in names.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
@@ -36,20 +48,6 @@ public enum Xattrs {
     private enum Source {
         case relative(FileDescriptor, [UInt8])
         case procPath([UInt8])
-
-        init(name: [UInt8], directory: FileDescriptor) throws(Errno) {
-            if !Xattrs.atCallsMissing {
-                let probe = withCPath(name) { cPath in cchangerec_listxattrat(directory.rawValue, cPath, nil, 0) }
-                if probe >= 0 || currentErrno() != .noFunction {
-                    self = .relative(directory, name)
-                    return
-                }
-                Xattrs.atCallsMissing = true
-            }
-            // ENOSYS, not ENOTSUP: "this file system has none" must never be read into it.
-            guard access("/proc/self/fd", F_OK) == 0 else { throw .noFunction }
-            self = .procPath(Array("/proc/self/fd/\(directory.rawValue)/".utf8) + name)
-        }
 
         func list(_ buffer: UnsafeMutablePointer<CChar>?, _ size: Int) -> Result<Int, Errno> {
             switch self {
