@@ -183,13 +183,14 @@ public struct Recorder {
             // The other names of a hard-linked file changed with it, unreported: say they were touched. Every
             // path to be sealed counts, the insides of a directory that arrived whole (renamed, moved in)
             // too: a linked file carried along in one keeps names elsewhere that the layer must link again.
-            let sealed = sealer.paths(named: log.table.paths, wholeDirectories: log.table.wholeDirectories)
-            log.take(
-                sealer.hardLinkSiblings(
-                    of: Set(sealed.paths), reported: log.inodes, unidentified: log.unidentifiedName
-                ).map {
-                    .event(JournalEvent(.touch, $0, isSynthesized: true))
-                })
+            var plan = sealer.paths(named: log.table.paths, wholeDirectories: log.table.wholeDirectories)
+            let siblings = sealer.hardLinkSiblings(
+                of: Set(plan.paths), reported: log.inodes, unidentified: log.unidentifiedName)
+            if !siblings.isEmpty {
+                log.take(siblings.map { .event(JournalEvent(.touch, $0, isSynthesized: true)) })
+                // Planned again only then: the siblings bring their ancestors, and maybe replaced directories.
+                plan = sealer.paths(named: log.table.paths, wholeDirectories: log.table.wholeDirectories)
+            }
             exit = JournalExit(
                 time: UInt64(max(0, endClock - startClock)), termination: ended,
                 kernelEvents: backend.kernelEventCount, writtenEvents: writer.eventCount,
@@ -197,8 +198,7 @@ public struct Recorder {
             writer.append(.exit(exit))
             crash.end(.drain)
             crash.begin(.seal)
-            let paths = sealer.paths(named: log.table.paths, wholeDirectories: log.table.wholeDirectories)
-            try sealer.seal(paths) { (entry) throws(ChangerecError) in
+            try sealer.seal(plan) { (entry) throws(ChangerecError) in
                 writer.append(.seal(entry))
                 if writer.sealCount % 4096 == 0 { try writer.flush() }
             }
