@@ -84,36 +84,37 @@ public enum LayerApplier {
     /// Runs `body` with the directory `relative` (below `root`) open, reached one component at a time
     /// without following symbolic links.
     static func withDirectory<R>(_ root: Int32, _ relative: [UInt8], _ body: (Int32) throws -> R) throws -> R {
-        var current = dup(root)
-        guard current >= 0 else { throw TestFailure("dup: errno \(errno)") }
-        defer { close(current) }
-        for component in relative.split(separator: 0x2F) {
-            let next = withC(Array(component)) { openat(current, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
-            guard next >= 0 else {
-                throw TestFailure("open \(String(decoding: relative, as: UTF8.self)): errno \(errno)")
-            }
-            close(current)
-            current = next
+        guard let fd = try openDirectory(root, relative, missingIsNothing: false) else {
+            throw TestFailure("open \(String(decoding: relative, as: UTF8.self)): missing")
         }
-        return try body(current)
+        defer { close(fd) }
+        return try body(fd)
     }
 
     /// Runs `body` with the directory `relative` open, or does nothing when it (or a directory on its way)
     /// does not exist.
     static func ifDirectoryExists(_ root: Int32, _ relative: [UInt8], _ body: (Int32) throws -> Void) throws {
+        guard let fd = try openDirectory(root, relative, missingIsNothing: true) else { return }
+        defer { close(fd) }
+        try body(fd)
+    }
+
+    /// The directory `relative` opened component by component with `O_NOFOLLOW`; `nil` when it is missing
+    /// (ENOENT, ENOTDIR) and `missingIsNothing`.
+    private static func openDirectory(_ root: Int32, _ relative: [UInt8], missingIsNothing: Bool) throws -> Int32? {
         var current = dup(root)
         guard current >= 0 else { throw TestFailure("dup: errno \(errno)") }
-        defer { close(current) }
         for component in relative.split(separator: 0x2F) {
             let next = withC(Array(component)) { openat(current, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
-            guard next >= 0 else {
-                if errno == ENOENT || errno == ENOTDIR { return }
-                throw TestFailure("open \(String(decoding: relative, as: UTF8.self)): errno \(errno)")
-            }
+            let error = errno
             close(current)
+            guard next >= 0 else {
+                if missingIsNothing && (error == ENOENT || error == ENOTDIR) { return nil }
+                throw TestFailure("open \(String(decoding: relative, as: UTF8.self)): errno \(error)")
+            }
             current = next
         }
-        try body(current)
+        return current
     }
 
     /// Runs `body` with the parent directory of `relative` open and the last component's name.
