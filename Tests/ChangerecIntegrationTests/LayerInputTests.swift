@@ -8,13 +8,7 @@ import Testing
 @Suite("layer inputs: the recorded ROOT only, and no names an applier would take for whiteouts")
 struct LayerInputTests {
     func record(_ script: String, prepare: String = "") throws -> (TemporaryTree, String) {
-        let tree = try TemporaryTree()
-        if !prepare.isEmpty { try tree.prepare(prepare) }
-        let journal = tree.base + "/step.journal"
-        let result = try Run.changerec(
-            ["--quiet", "--root", tree.root, "--journal", journal, "--", "/bin/sh", "-c", script], directory: tree.root)
-        try #require(result.status == 0, "\(result.stderr)")
-        return (tree, journal)
+        try Run.recordedStep(script, prepare: prepare)
     }
 
     func leftovers(in directory: String) throws -> [String] {

@@ -7,15 +7,8 @@ import Testing
 /// `changerec layer`: reproducible bytes, independent digests, safety, drift, squashing, OCI layouts.
 @Suite("layers: reproducible, safe and exact")
 struct LayerTests {
-    /// Records `script` in a fresh tree prepared by `prepare`; returns the tree and the journal.
     func record(_ script: String, prepare: String = "") throws -> (TemporaryTree, String) {
-        let tree = try TemporaryTree()
-        if !prepare.isEmpty { try tree.prepare(prepare) }
-        let journal = tree.base + "/step.journal"
-        let result = try Run.changerec(
-            ["--quiet", "--root", tree.root, "--journal", journal, "--", "/bin/sh", "-c", script], directory: tree.root)
-        try #require(result.status == 0, "\(result.stderr)")
-        return (tree, journal)
+        try Run.recordedStep(script, prepare: prepare)
     }
 
     func sha256(_ command: String) throws -> String {
