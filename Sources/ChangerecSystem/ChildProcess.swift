@@ -36,12 +36,13 @@ public enum ChildProcess {
     /// signals in `defaultSignals` restored to their default action and the signal mask emptied, so the
     /// child does not inherit the mask changerec uses for its signalfd. Standard streams, terminal and
     /// process group are inherited. The corresponding C function is `posix_spawn`.
-    public static func spawn(executable: [UInt8], arguments: [[UInt8]], defaultSignals: [Int32]) throws(Errno) -> pid_t
+    public static func spawn(executable: [UInt8], arguments: [[UInt8]], defaultSignals: [Signal]) throws(Errno)
+        -> ProcessID
     {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        let attrRC = defaultSignals.withUnsafeBufferPointer { signals in
+        let attrRC = defaultSignals.map(\.rawValue).withUnsafeBufferPointer { signals in
             cchangerec_spawnattr_reset_signals(&attributes, signals.baseAddress, Int32(signals.count))
         }
         if attrRC != 0 { throw Errno(rawValue: attrRC) }
@@ -95,8 +96,8 @@ public enum ChildProcess {
 
     /// Sends `signal` to `pid`; a process that is already gone is not an error.
     /// The corresponding C function is `kill`.
-    public static func send(_ signal: Int32, to pid: pid_t) {
-        _ = Glibc.kill(pid, signal)
+    public static func send(_ signal: Signal, to pid: ProcessID) {
+        _ = Glibc.kill(pid, signal.rawValue)
     }
 
     /// This process's id.

@@ -5,10 +5,6 @@ import SystemPackage
 /// What deciding where an output goes needs: the status a path leads to, and whether a descriptor is a
 /// terminal.
 extension FileSystem {
-    /// `O_PATH`: a descriptor that locates an object without opening it for reading or writing (no open
-    /// event reaches a watcher), enough for `fstat` and as the directory of `*at` calls.
-    public static let locateOnly: Int32 = CCHANGEREC_O_PATH
-
     /// The status of what `path` leads to, following symbolic links (including `/proc`'s magic links
     /// such as `/dev/stdout` → `/proc/self/fd/1`). The corresponding C function is `stat`.
     public static func status(following path: [UInt8]) throws(Errno) -> FileStatus {

@@ -4,9 +4,19 @@ import SystemPackage
 
 /// Descriptor-relative file system calls. Every path argument is raw bytes; every failure is an `Errno`.
 public enum FileSystem {
-    /// Opens `path` relative to `directory`. The corresponding C function is `openat`.
+    /// Opens `path` relative to `directory` (`O_CLOEXEC` always added). The corresponding C function is
+    /// `openat`.
     public static func open(
-        _ path: [UInt8], relativeTo directory: FileDescriptor = FileDescriptor(rawValue: AT_FDCWD),
+        _ path: [UInt8], relativeTo directory: FileDescriptor = .currentWorkingDirectory,
+        _ access: FileDescriptor.AccessMode, options: FileDescriptor.OpenOptions = [],
+        permissions: FilePermissions = .regularFileDefault
+    ) throws(Errno) -> FileDescriptor {
+        try open(path, relativeTo: directory, flags: access.rawValue | options.rawValue, mode: permissions.rawValue)
+    }
+
+    /// `open(_:relativeTo:_:options:permissions:)` with the flags as C spells them.
+    public static func open(
+        _ path: [UInt8], relativeTo directory: FileDescriptor = .currentWorkingDirectory,
         flags: Int32, mode: mode_t = 0o644
     ) throws(Errno) -> FileDescriptor {
         let fd = withCPath(path) { cPath in
@@ -27,6 +37,14 @@ public enum FileSystem {
     /// a directory, or a symbolic link).
     ///
     /// - Important: needs Linux 5.6; on older kernels the call fails with `ENOSYS`.
+    public static func openBeneath(
+        _ path: [UInt8], in directory: FileDescriptor, _ access: FileDescriptor.AccessMode,
+        options: FileDescriptor.OpenOptions = []
+    ) throws(Errno) -> FileDescriptor {
+        try openBeneath(path, in: directory, flags: access.rawValue | options.rawValue)
+    }
+
+    /// `openBeneath(_:in:_:options:)` with the flags as C spells them.
     public static func openBeneath(_ path: [UInt8], in directory: FileDescriptor, flags: Int32) throws(Errno)
         -> FileDescriptor
     {
@@ -211,7 +229,7 @@ public enum FileSystem {
 
     /// Creates a directory. The corresponding C function is `mkdirat`.
     public static func makeDirectory(
-        _ path: [UInt8], in directory: FileDescriptor = FileDescriptor(rawValue: AT_FDCWD), mode: mode_t = 0o755
+        _ path: [UInt8], in directory: FileDescriptor = .currentWorkingDirectory, mode: mode_t = 0o755
     ) throws(Errno) {
         let rc = withCPath(path) { cPath in valueOrErrno("mkdirat") { mkdirat(directory.rawValue, cPath, mode) } }
         _ = try rc.get()
@@ -219,7 +237,7 @@ public enum FileSystem {
 
     /// Renames `from` to `to` within `directory`. The corresponding C function is `renameat`.
     public static func rename(
-        _ from: [UInt8], to: [UInt8], in directory: FileDescriptor = FileDescriptor(rawValue: AT_FDCWD)
+        _ from: [UInt8], to: [UInt8], in directory: FileDescriptor = .currentWorkingDirectory
     ) throws(Errno) {
         let rc = withCPath(from) { cFrom in
             withCPath(to) { cTo in
@@ -230,7 +248,7 @@ public enum FileSystem {
     }
 
     /// Removes a file. The corresponding C function is `unlinkat`.
-    public static func unlink(_ path: [UInt8], in directory: FileDescriptor = FileDescriptor(rawValue: AT_FDCWD))
+    public static func unlink(_ path: [UInt8], in directory: FileDescriptor = .currentWorkingDirectory)
         throws(Errno)
     {
         let rc = withCPath(path) { cPath in valueOrErrno("unlinkat") { unlinkat(directory.rawValue, cPath, 0) } }

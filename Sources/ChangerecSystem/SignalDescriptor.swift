@@ -7,18 +7,21 @@ import SystemPackage
 public final class SignalDescriptor {
     /// What the kernel says of one delivered signal.
     public struct Delivery: Sendable {
-        public var signal: Int32
-        /// `si_code`: `SI_USER` for kill(2), `SI_KERNEL` for a terminal's job-control signals.
-        public var code: Int32
-        public var senderPID: pid_t
+        public var signal: Signal
+        /// Whether the kernel sent it (`si_code` is `SI_KERNEL`), as it does for a terminal's keys, rather
+        /// than a process calling kill(2).
+        public var sentByKernel: Bool
+        public var senderPID: ProcessID
     }
 
     public let descriptor: FileDescriptor
 
     /// Blocks `signals` in this process and opens a non-blocking descriptor that delivers them.
-    public init(signals: [Int32]) throws(Errno) {
+    public init(signals: [Signal]) throws(Errno) {
         var set = sigset_t()
-        _ = signals.withUnsafeBufferPointer { cchangerec_sigset_of(&set, $0.baseAddress, Int32($0.count)) }
+        _ = signals.map(\.rawValue).withUnsafeBufferPointer {
+            cchangerec_sigset_of(&set, $0.baseAddress, Int32($0.count))
+        }
         _ = try valueOrErrno("sigprocmask") { sigprocmask(SIG_BLOCK, &set, nil) }.get()
         let fd = try valueOrErrno("signalfd") { signalfd(-1, &set, Int32(SFD_NONBLOCK | SFD_CLOEXEC)) }.get()
         descriptor = FileDescriptor(rawValue: fd)
@@ -35,7 +38,9 @@ public final class SignalDescriptor {
             switch valueOrErrno("read", { Glibc.read(descriptor.rawValue, &info, size) }) {
             case .success(let n) where n == size:
                 result.append(
-                    Delivery(signal: Int32(info.ssi_signo), code: info.ssi_code, senderPID: pid_t(info.ssi_pid)))
+                    Delivery(
+                        signal: Signal(rawValue: Int32(info.ssi_signo)), sentByKernel: info.ssi_code == SI_KERNEL,
+                        senderPID: ProcessID(info.ssi_pid)))
             case .success, .failure(.wouldBlock):
                 return result
             case .failure(let error):

@@ -1,5 +1,4 @@
 import ChangerecSystem
-import Glibc
 import SystemPackage
 
 /// Reads a journal frame by frame, stopping at the first frame that is not whole and correct.
@@ -34,7 +33,7 @@ public final class JournalReader {
         let shown = printable(path)
         do {
             // O_NONBLOCK: a fifo given as a journal must not block the open; it is refused below.
-            descriptor = try FileSystem.open(path, flags: O_RDONLY | O_NONBLOCK)
+            descriptor = try FileSystem.open(path, .readOnly, options: .nonBlocking)
         } catch .noSuchFileOrDirectory {
             throw ChangerecError(
                 .journalNotFound, "journal '\(shown)' does not exist; pass the path of a journal written by changerec")

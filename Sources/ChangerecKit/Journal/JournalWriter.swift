@@ -1,5 +1,4 @@
 import ChangerecSystem
-import Glibc
 import SystemPackage
 
 /// Appends frames to a journal file, buffering them so a batch of events costs one `write`.
@@ -84,7 +83,7 @@ public final class JournalWriter {
     /// The test hook behind ``RecordRequest/crashPoint``: kills the process with SIGKILL, which no handler
     /// sees, leaving what a crash or `kill -9` leaves.
     func crashNow() -> Never {
-        ChildProcess.send(SIGKILL, to: ChildProcess.currentID)
+        ChildProcess.send(.kill, to: ChildProcess.currentID)
         // SIGKILL sent to oneself is delivered before kill() returns; this line is never reached.
         preconditionFailure("SIGKILL did not end the process")
     }

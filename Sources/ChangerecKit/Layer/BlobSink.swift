@@ -1,6 +1,5 @@
 import ChangerecSystem
 import Crypto
-import Glibc
 import SystemPackage
 
 /// Where a layer's bytes go: a temporary file beside the output (or a stream), optionally gzip-compressed, with the

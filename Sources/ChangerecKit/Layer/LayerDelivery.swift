@@ -40,7 +40,7 @@ public struct LayerDelivery {
         let bytes = Array(temporary.utf8)
         let descriptor: FileDescriptor
         do {
-            descriptor = try FileSystem.open(bytes, flags: O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: 0o644)
+            descriptor = try FileSystem.open(bytes, .writeOnly, options: [.create, .exclusiveCreate, .noFollow])
         } catch {
             throw ChangerecError.system("create", path: temporary, error)
         }
@@ -69,7 +69,7 @@ public struct LayerDelivery {
         PartialOutput.removeOnSignal(blob.path)
         do {
             defer { FileSystem.close(blob.descriptor) }
-            let source = try FileSystem.open(Array(path.utf8), flags: O_RDONLY | O_NOFOLLOW)
+            let source = try FileSystem.open(Array(path.utf8), .readOnly, options: .noFollow)
             defer { FileSystem.close(source) }
             try FileSystem.copyAll(from: source, to: blob.descriptor)
             try FileSystem.sync(blob.descriptor)

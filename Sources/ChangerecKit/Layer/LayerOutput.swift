@@ -1,5 +1,4 @@
 import ChangerecSystem
-import Glibc
 import SystemPackage
 
 /// Where `-o` sends a layer, decided from what the path names now — never by replacing what it names.
@@ -45,7 +44,7 @@ public enum LayerOutput: Equatable, Sendable {
         let bytes = Array(path.utf8)
         let own: FileStatus
         do {
-            own = try FileSystem.status(of: bytes, in: FileDescriptor(rawValue: AT_FDCWD))
+            own = try FileSystem.status(of: bytes, in: .currentWorkingDirectory)
         } catch .noSuchFileOrDirectory {
             return .replace(path)
         } catch {
@@ -94,7 +93,7 @@ public enum LayerOutput: Equatable, Sendable {
             descriptor = StandardStreams.output
         case .stream(let path):
             do {
-                descriptor = try FileSystem.open(Array(path.utf8), flags: O_WRONLY | O_NOCTTY)
+                descriptor = try FileSystem.open(Array(path.utf8), .writeOnly, options: .noControllingTerminal)
             } catch {
                 throw ChangerecError.system("open the output", path: path, error)
             }

@@ -1,5 +1,4 @@
 import ChangerecSystem
-import Glibc
 import SystemPackage
 
 /// The tree a layer is read from, opened so that it is the directory the journals describe.
@@ -44,7 +43,7 @@ public final class LayerRoot {
         defer { FileSystem.close(located) }
         warnings = try Self.checkIdentity(located, path: last.header.root, journals: journals)
         do {
-            descriptor = try FileSystem.open(Array(".".utf8), relativeTo: located, flags: O_RDONLY | O_DIRECTORY)
+            descriptor = try FileSystem.open(Array(".".utf8), relativeTo: located, .readOnly, options: .directory)
         } catch {
             throw ChangerecError.system("open ROOT", path: printable(last.header.root), error)
         }
@@ -57,11 +56,11 @@ public final class LayerRoot {
             throw ChangerecError(.unsafePath, "the journal's ROOT '\(printable(path))' is not an absolute path")
         }
         do {
-            let slash = try FileSystem.open(Array("/".utf8), flags: FileSystem.locateOnly | O_DIRECTORY)
+            let slash = try FileSystem.open(Array("/".utf8), .readOnly, options: [.locateOnly, .directory])
             defer { FileSystem.close(slash) }
             // Beneath `/` is everywhere; what matters is RESOLVE_NO_SYMLINKS on every component.
             return try FileSystem.openBeneath(
-                Array(path.drop { $0 == 0x2F }), in: slash, flags: FileSystem.locateOnly | O_DIRECTORY)
+                Array(path.drop { $0 == 0x2F }), in: slash, .readOnly, options: [.locateOnly, .directory])
         } catch .tooManySymbolicLinkLevels {
             throw ChangerecError(
                 .unsafePath,
@@ -77,7 +76,7 @@ public final class LayerRoot {
 
     private static func openExplicit(_ path: [UInt8]) throws(ChangerecError) -> FileDescriptor {
         do {
-            return try FileSystem.open(path, flags: O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
+            return try FileSystem.open(path, .readOnly, options: [.directory, .noFollow])
         } catch .tooManySymbolicLinkLevels {
             throw ChangerecError(
                 .unsafePath,
@@ -85,7 +84,7 @@ public final class LayerRoot {
             )
         } catch .notDirectory {
             // O_NOFOLLOW|O_DIRECTORY on a symbolic link may answer ENOTDIR rather than ELOOP.
-            let isLink = (try? FileSystem.status(of: path, in: FileDescriptor(rawValue: AT_FDCWD)))?.type == .symlink
+            let isLink = (try? FileSystem.status(of: path, in: .currentWorkingDirectory))?.type == .symlink
             throw ChangerecError(
                 isLink ? .unsafePath : .notADirectory,
                 isLink

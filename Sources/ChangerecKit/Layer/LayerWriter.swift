@@ -1,6 +1,5 @@
 import ChangerecSystem
 import Crypto
-import Glibc
 import SystemPackage
 
 /// How a layer is written.
@@ -221,7 +220,8 @@ public struct LayerWriter {
     {
         let fd: FileDescriptor
         do {
-            fd = try FileSystem.open(name, relativeTo: directory, flags: O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY)
+            fd = try FileSystem.open(
+                name, relativeTo: directory, .readOnly, options: [.noFollow, .nonBlocking, .noControllingTerminal])
         } catch .noSuchFileOrDirectory {
             return nil
         } catch .tooManySymbolicLinkLevels {

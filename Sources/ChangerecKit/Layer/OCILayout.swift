@@ -74,7 +74,7 @@ public final class OCILayout {
         let shown = "\(path)/blobs/sha256/\(name)"
         do {
             let descriptor = try FileSystem.open(
-                Array(name.utf8), relativeTo: blobs, flags: O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: 0o644)
+                Array(name.utf8), relativeTo: blobs, .writeOnly, options: [.create, .exclusiveCreate, .noFollow])
             return (descriptor, Array(name.utf8), shown)
         } catch {
             throw ChangerecError.system("create", path: shown, error)
@@ -84,7 +84,7 @@ public final class OCILayout {
     /// Opens a temporary blob, once written, to read it back.
     public func openTemporaryBlob(_ name: [UInt8]) throws(ChangerecError) -> FileDescriptor {
         do {
-            return try FileSystem.openBeneath(name, in: blobs, flags: O_RDONLY)
+            return try FileSystem.openBeneath(name, in: blobs, .readOnly)
         } catch {
             throw ChangerecError.system("open", path: "\(path)/blobs/sha256/\(printable(name))", error)
         }
@@ -185,7 +185,7 @@ public final class OCILayout {
 
     private static func openDirectory(_ path: String) throws(ChangerecError) -> FileDescriptor {
         do {
-            return try FileSystem.open(Array(path.utf8), flags: O_RDONLY | O_DIRECTORY)
+            return try FileSystem.open(Array(path.utf8), .readOnly, options: .directory)
         } catch .noSuchFileOrDirectory {
             do {
                 try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
@@ -193,7 +193,7 @@ public final class OCILayout {
                 throw ChangerecError(.system, "cannot create OCI layout '\(path)': \(error.localizedDescription)")
             }
             do {
-                return try FileSystem.open(Array(path.utf8), flags: O_RDONLY | O_DIRECTORY)
+                return try FileSystem.open(Array(path.utf8), .readOnly, options: .directory)
             } catch {
                 throw ChangerecError.system("open OCI layout", path: path, error)
             }
@@ -215,7 +215,7 @@ public final class OCILayout {
             throw ChangerecError.system("create", path: "\(layout)/\(shown)", error)
         }
         do {
-            return try FileSystem.openBeneath(Array(name.utf8), in: parent, flags: O_RDONLY | O_DIRECTORY)
+            return try FileSystem.openBeneath(Array(name.utf8), in: parent, .readOnly, options: .directory)
         } catch .tooManySymbolicLinkLevels {
             throw refusal(layout, shown, "a symbolic link")
         } catch .notDirectory {
@@ -258,7 +258,8 @@ public final class OCILayout {
         guard try isRegularFile(name, in: directory, layout: layout, shown: shown) else { return nil }
         let descriptor: FileDescriptor
         do {
-            descriptor = try FileSystem.openBeneath(name, in: directory, flags: O_RDONLY | O_NONBLOCK | O_NOCTTY)
+            descriptor = try FileSystem.openBeneath(
+                name, in: directory, .readOnly, options: [.nonBlocking, .noControllingTerminal])
         } catch .tooManySymbolicLinkLevels {
             throw refusal(layout, shown + printable(name), "a symbolic link")
         } catch {
@@ -299,7 +300,7 @@ public final class OCILayout {
         let shownPath = "\(layout)/\(shown)\(printable(temporary))"
         do {
             let descriptor = try FileSystem.open(
-                temporary, relativeTo: directory, flags: O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: 0o644)
+                temporary, relativeTo: directory, .writeOnly, options: [.create, .exclusiveCreate, .noFollow])
             defer { FileSystem.close(descriptor) }
             try FileSystem.writeAll(descriptor, data)
             try FileSystem.sync(descriptor)

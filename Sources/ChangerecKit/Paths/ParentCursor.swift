@@ -1,5 +1,4 @@
 import ChangerecSystem
-import Glibc
 import SystemPackage
 
 /// Opens the directory holding a path, beneath ROOT and through no symbolic link
@@ -32,7 +31,7 @@ final class ParentCursor {
             rest = parent.rebased(from: current.path, to: .root).bytes
         }
         let result = Result { () throws(Errno) in
-            try FileSystem.openBeneath(rest, in: start, flags: O_RDONLY | O_DIRECTORY)
+            try FileSystem.openBeneath(rest, in: start, .readOnly, options: .directory)
         }
         closeCurrent()
         current = (parent, result)

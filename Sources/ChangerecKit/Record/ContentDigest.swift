@@ -1,6 +1,5 @@
 import ChangerecSystem
 import Crypto
-import Glibc
 import SystemPackage
 
 /// SHA-256 digests of what the seal records: file content and extended attributes.
@@ -14,7 +13,8 @@ enum ContentDigest {
     static func ofFile(_ name: [UInt8], in directory: FileDescriptor, expected: FileStatus) throws(Errno) -> [UInt8]? {
         let fd: FileDescriptor
         do {
-            fd = try FileSystem.open(name, relativeTo: directory, flags: O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY)
+            fd = try FileSystem.open(
+                name, relativeTo: directory, .readOnly, options: [.noFollow, .nonBlocking, .noControllingTerminal])
         } catch let error where error.meansNoSuchPathBeneath {
             return nil  // gone, or (ELOOP from O_NOFOLLOW) replaced by a symbolic link since the stat
         }

@@ -1,5 +1,4 @@
 import ChangerecSystem
-import Glibc
 import SystemPackage
 
 /// Where a step's journal goes: `--journal FILE`, or the next free `ROOT/.changerec/NNNN.journal`, so
@@ -40,18 +39,18 @@ public enum JournalLocation {
         let shown = printable(given)
         // O_EXCL never follows a symbolic link and never opens what exists: a fifo is not waited on, a
         // device is not written to.
-        let flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW
+        let options: FileDescriptor.OpenOptions = [.create, .exclusiveCreate, .noFollow]
         var replaced = false
         while true {
             do {
-                return (try FileSystem.open(path, flags: flags, mode: 0o644), path)
+                return (try FileSystem.open(path, .writeOnly, options: options), path)
             } catch .fileExists {
             } catch {
                 throw ChangerecError.system("create journal", path: shown, error)
             }
             let existing: FileStatus
             do {
-                existing = try FileSystem.status(of: path, in: FileDescriptor(rawValue: AT_FDCWD))
+                existing = try FileSystem.status(of: path, in: .currentWorkingDirectory)
             } catch .noSuchFileOrDirectory {
                 continue  // removed meanwhile: try again
             } catch {
@@ -106,8 +105,8 @@ public enum JournalLocation {
             let name = Array((String(repeating: "0", count: max(0, 4 - String(next).count)) + "\(next).journal").utf8)
             let path = directoryPath + [0x2F] + name
             do {
-                let flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW
-                return (try FileSystem.open(name, relativeTo: directory, flags: flags, mode: 0o644), path)
+                let options: FileDescriptor.OpenOptions = [.create, .exclusiveCreate, .noFollow]
+                return (try FileSystem.open(name, relativeTo: directory, .writeOnly, options: options), path)
             } catch .fileExists {
                 next += 1  // another run took this number first
             } catch {
@@ -123,7 +122,7 @@ public enum JournalLocation {
         let fd: FileDescriptor
         do throws(ChangerecError) {
             fd = try openJournalDirectory(
-                journals, in: FileDescriptor(rawValue: AT_FDCWD), shown: printable(journals),
+                journals, in: .currentWorkingDirectory, shown: printable(journals),
                 advice: "pass a journal path")
         } catch  where error.errno == .noSuchFileOrDirectory {
             throw ChangerecError(
@@ -149,7 +148,7 @@ public enum JournalLocation {
         _ name: [UInt8], in parent: FileDescriptor, shown: String, advice: String
     ) throws(ChangerecError) -> FileDescriptor {
         do {
-            return try FileSystem.open(name, relativeTo: parent, flags: O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
+            return try FileSystem.open(name, relativeTo: parent, .readOnly, options: [.directory, .noFollow])
         } catch .tooManySymbolicLinkLevels, .notDirectory {
             let type = (try? FileSystem.status(of: name, in: parent))?.type ?? .unknown
             throw ChangerecError(

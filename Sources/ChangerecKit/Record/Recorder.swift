@@ -1,5 +1,4 @@
 import ChangerecSystem
-import Glibc
 import SystemPackage
 
 /// Records one step: arms the watcher on ROOT, runs the command, drains the kernel queue once it has
@@ -11,7 +10,7 @@ import SystemPackage
 public struct Recorder {
     /// Signals forwarded to the command. A terminal's Ctrl-C already reaches the command through the
     /// shared process group; only signals sent to changerec alone (`kill PID`) are forwarded.
-    static let forwardedSignals: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
+    static let forwardedSignals: [Signal] = [.interrupt, .terminate, .hangup, .quit]
 
     public init() {}
 
@@ -23,7 +22,7 @@ public struct Recorder {
         let rootPath = try canonicalRoot(request.root)
         let rootFD: FileDescriptor
         do {
-            rootFD = try FileSystem.open(rootPath, flags: O_RDONLY | O_DIRECTORY)
+            rootFD = try FileSystem.open(rootPath, .readOnly, options: .directory)
         } catch {
             throw ChangerecError.system("open ROOT", path: printable(rootPath), error)
         }
@@ -35,7 +34,7 @@ public struct Recorder {
 
         let signals: SignalDescriptor
         do {
-            signals = try SignalDescriptor(signals: Self.forwardedSignals + [SIGCHLD])
+            signals = try SignalDescriptor(signals: Self.forwardedSignals + [.childChanged])
             try ChildProcess.becomeSubreaper()
         } catch {
             throw ChangerecError.system("set up signal handling", error)
@@ -97,11 +96,11 @@ public struct Recorder {
         }
         crash.begin(.step)
 
-        let child: pid_t
+        let child: ProcessID
         do {
             child = try ChildProcess.spawn(
                 executable: executable, arguments: request.command,
-                defaultSignals: Self.forwardedSignals + [SIGCHLD, SIGPIPE])
+                defaultSignals: Self.forwardedSignals + [.childChanged, .brokenPipe])
             tracker?.started(child)
         } catch {
             removeJournal(journalPath)
@@ -130,9 +129,9 @@ public struct Recorder {
                         throw ChangerecError.system("read signals", error)
                     }
                     for delivery in deliveries {
-                        if delivery.signal == SIGCHLD {
+                        if delivery.signal == .childChanged {
                             while true {
-                                let reaped: (pid: pid_t, termination: Termination)?
+                                let reaped: (pid: ProcessID, termination: Termination)?
                                 do { reaped = try ChildProcess.reapIfEnded() } catch {
                                     childrenRemain = false
                                     break
@@ -140,7 +139,7 @@ public struct Recorder {
                                 guard let reaped else { break }
                                 if reaped.pid == child { termination = reaped.termination }
                             }
-                        } else if delivery.code != SI_KERNEL {
+                        } else if !delivery.sentByKernel {
                             // SI_KERNEL marks a terminal's signal, which the command's process group got too.
                             if termination == nil {
                                 ChildProcess.send(delivery.signal, to: child)
@@ -230,7 +229,7 @@ public struct Recorder {
         }
         let status: FileStatus
         do {
-            status = try FileSystem.status(of: path, in: FileDescriptor(rawValue: AT_FDCWD))
+            status = try FileSystem.status(of: path, in: .currentWorkingDirectory)
         } catch {
             throw ChangerecError.system("stat ROOT", path: printable(path), error)
         }

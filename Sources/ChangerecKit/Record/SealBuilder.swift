@@ -1,5 +1,4 @@
 import ChangerecSystem
-import Glibc
 import SystemPackage
 
 /// Reads the final state of every path a journal names, after the command has ended.
@@ -108,7 +107,7 @@ struct SealBuilder {
         var stack = [RelativePath.root]
         while let path = stack.popLast() {
             guard !exclusions.contains(path),
-                let fd = try? FileSystem.openBeneath(path.bytes, in: root, flags: O_RDONLY | O_DIRECTORY)
+                let fd = try? FileSystem.openBeneath(path.bytes, in: root, .readOnly, options: .directory)
             else { continue }
             defer { FileSystem.close(fd) }
             for entry in (try? DirectoryReader.entries(of: fd)) ?? [] {
@@ -219,7 +218,7 @@ struct SealBuilder {
             guard !exclusions.contains(path) else { continue }
             let entries: [DirectoryEntry]
             do throws(Errno) {
-                let fd = try FileSystem.openBeneath(path.bytes, in: root, flags: O_RDONLY | O_DIRECTORY)
+                let fd = try FileSystem.openBeneath(path.bytes, in: root, .readOnly, options: .directory)
                 defer { FileSystem.close(fd) }
                 entries = try DirectoryReader.entries(of: fd)
             } catch let error where error.meansNoSuchPathBeneath {

@@ -1,5 +1,4 @@
 import ChangerecSystem
-import Glibc
 import SystemPackage
 
 /// The privileged backend: one fanotify group with a `FAN_MARK_FILESYSTEM` mark on ROOT's file system and
@@ -101,7 +100,7 @@ public final class FanotifyBackend: WatchBackend {
         try mark(root, shown: printable(rootPath), type: holding?.fileSystemType ?? "the file system of ROOT")
         for mount in Self.mounts(below: rootPath, in: listed ?? [], skipping: holding?.device) {
             // One that cannot be opened is not walked either: the walk notes it as unreadable.
-            guard let fd = try? FileSystem.open(mount.mountPoint, flags: O_RDONLY | O_DIRECTORY) else { continue }
+            guard let fd = try? FileSystem.open(mount.mountPoint, .readOnly, options: .directory) else { continue }
             defer { FileSystem.close(fd) }
             try mark(fd, shown: printable(mount.mountPoint), type: mount.fileSystemType)
         }
@@ -146,7 +145,7 @@ public final class FanotifyBackend: WatchBackend {
             throw ChangerecError(.backendUnavailable, why, errno: error)
         }
         if let fsid,
-            let fd = try? FileSystem.open(Array(".".utf8), relativeTo: directory, flags: O_RDONLY | O_DIRECTORY)
+            let fd = try? FileSystem.open(Array(".".utf8), relativeTo: directory, .readOnly, options: .directory)
         {
             mountDescriptors[fsid] = fd
         }

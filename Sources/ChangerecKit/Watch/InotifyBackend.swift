@@ -1,5 +1,4 @@
 import ChangerecSystem
-import Glibc
 import SystemPackage
 
 /// The unprivileged backend: one inotify watch per directory under ROOT.
@@ -378,7 +377,7 @@ public final class InotifyBackend: WatchBackend {
 
     /// A value from `/proc/sys/fs/inotify` (or `directory`), for messages.
     static func limit(_ name: String, in directory: String = "/proc/sys/fs/inotify/") -> String {
-        guard let fd = try? FileSystem.open(Array("\(directory)\(name)".utf8), flags: O_RDONLY),
+        guard let fd = try? FileSystem.open(Array("\(directory)\(name)".utf8), .readOnly),
             let bytes = try? FileSystem.read(fd, count: 64, at: 0)
         else { return Host.hasProc ? "?" : "? (/proc is not mounted)" }
         FileSystem.close(fd)

@@ -1,5 +1,4 @@
 import ChangerecSystem
-import Glibc
 import SystemPackage
 
 /// Walks directories below ROOT, each opened with `openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS)` (in
@@ -36,7 +35,7 @@ struct TreeWalker {
             let arming = mode == .baseline && path.isRoot
             let directory: FileDescriptor
             do {
-                directory = try FileSystem.openBeneath(path.bytes, in: root, flags: O_RDONLY | O_DIRECTORY)
+                directory = try FileSystem.openBeneath(path.bytes, in: root, .readOnly, options: .directory)
             } catch {
                 if arming { throw ChangerecError.system("open", path: printable(rootPath), error) }
                 // Gone or replaced since it was named: its own events say what happened. Anything else
