@@ -2,28 +2,6 @@ import CChangerecLinux
 import Glibc
 import SystemPackage
 
-/// How a child process ended.
-public enum Termination: Sendable, Equatable {
-    case exited(Int32)
-    case signaled(Int32)
-
-    /// The shell's convention: the exit code, or 128 + N for a process killed by signal N.
-    public var shellStatus: Int32 {
-        switch self {
-        case .exited(let code): code
-        case .signaled(let signal): 128 + signal
-        }
-    }
-
-    init(waitStatus status: Int32) {
-        if cchangerec_wifsignaled(status) != 0 {
-            self = .signaled(cchangerec_wtermsig(status))
-        } else {
-            self = .exited(cchangerec_wexitstatus(status))
-        }
-    }
-}
-
 /// Starting, signalling and reaping the recorded command and its descendants.
 public enum ChildProcess {
     /// Makes this process the reaper of its orphaned descendants, so a step's background processes stay
@@ -102,16 +80,4 @@ public enum ChildProcess {
 
     /// This process's id.
     public static var currentID: pid_t { getpid() }
-}
-
-/// A file to remove if the process is interrupted before it is done with it: a partial output must not
-/// outlive a SIGINT, SIGTERM or SIGHUP. The corresponding C functions are `signal` and `unlink`.
-public enum PartialOutput {
-    public static func removeOnSignal(_ path: String) {
-        cchangerec_remove_on_signal(path)
-    }
-
-    public static func clear() {
-        cchangerec_remove_on_signal_clear()
-    }
 }

@@ -2,14 +2,6 @@ import CChangerecLinux
 import Glibc
 import SystemPackage
 
-/// One name in a directory and the type its `d_type` gives (no `stat` is made).
-public struct DirectoryEntry: Sendable, Hashable {
-    public var name: [UInt8]
-    public var type: FileType
-    /// `d_ino`: the inode number, to find hard links without a `stat`.
-    public var inode: UInt64 = 0
-}
-
 /// Reads the entries of a directory from a descriptor, without `stat` unless the file system leaves
 /// `d_type` unknown.
 public enum DirectoryReader {
