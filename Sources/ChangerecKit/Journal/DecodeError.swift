@@ -1,0 +1,4 @@
+/// Why a payload did not decode.
+struct DecodeError: Error {
+    var reason: String
+}
