@@ -8,20 +8,14 @@ struct Show: ParsableCommand {
         discussion:
             "A journal cut short is printed up to its last whole record and said to be incomplete (exit status 1).")
 
-    @Argument(help: ArgumentHelp("The journal (default: the newest in ./.changerec/).", valueName: "journal"))
-    var journal: String?
+    @OptionGroup var journal: JournalArgument
 
     @Flag(name: .long, help: "Write JSON Lines: one object per record, then one 'end' object.")
     var json = false
 
     func run() throws {
-        let path = try journalPath(journal)
-        let reader: JournalReader
-        do {
-            reader = try JournalReader(path: path)
-        } catch {
-            throw fail(error)
-        }
+        let path = try journal.path()
+        let reader = try JournalReader(path: path)
         var processes: [Int32: JournalProcess] = [:]
         if !json { StandardStreams.writeOutput("journal  \(RelativePath.escaped(path))\n") }
         do {
@@ -32,7 +26,7 @@ struct Show: ParsableCommand {
             }
         } catch {
             try finishOutput()
-            throw fail(error)
+            throw error
         }
         var end = JSONObject()
         end.add("record", "end")
@@ -43,11 +37,10 @@ struct Show: ParsableCommand {
             end.add("reason", reason)
             StandardStreams.writeOutput(json ? end.text + "\n" : "end      INCOMPLETE: \(reason) at byte \(offset)\n")
             try finishOutput()
-            throw fail(
-                ChangerecError(
-                    .journalIncomplete,
-                    "journal '\(RelativePath.escaped(path))' is incomplete (\(reason) at byte \(offset)); the \(reader.recordCount) records before it are intact"
-                ))
+            throw ChangerecError(
+                .journalIncomplete,
+                "journal '\(RelativePath.escaped(path))' is incomplete (\(reason) at byte \(offset)); the \(reader.recordCount) records before it are intact"
+            )
         default:
             end.add("complete", true)
             StandardStreams.writeOutput(json ? end.text + "\n" : "end      complete, \(reader.recordCount) records\n")
