@@ -36,16 +36,7 @@ struct Diff: ParsableCommand, FailureStatus {
     var expand = false
 
     func run() throws {
-        var options = ChangeSetDiff.Options()
-        options.ignoreMtime = ignoreMtime
-        options.expand = expand
-        for prefix in only {
-            let trimmed = Array(rawArgument(prefix).drop(while: { $0 == 0x2F }))
-            guard let path = RelativePath(trimmed) else {
-                throw ChangerecError(.usage, "--only '\(prefix)' is not a path below ROOT")
-            }
-            options.only.append(path)
-        }
+        let options = try diffOptions()
         let oldSet = try load(old)
         let newSet = try load(new)
         let differences = ChangeSetDiff.compare(old: oldSet, new: newSet, options: options)
@@ -59,6 +50,20 @@ struct Diff: ParsableCommand, FailureStatus {
         }
         try finishOutput()
         if !differences.isEmpty { throw ExitCode(1) }
+    }
+
+    private func diffOptions() throws(ChangerecError) -> ChangeSetDiff.Options {
+        var options = ChangeSetDiff.Options()
+        options.ignoreMtime = ignoreMtime
+        options.expand = expand
+        for prefix in only {
+            let trimmed = Array(rawArgument(prefix).drop(while: { $0 == 0x2F }))
+            guard let path = RelativePath(trimmed) else {
+                throw ChangerecError(.usage, "--only '\(prefix)' is not a path below ROOT")
+            }
+            options.only.append(path)
+        }
+        return options
     }
 
     /// Every failure is status 2, as diff(1)'s trouble is.

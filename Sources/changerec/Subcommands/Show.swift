@@ -22,12 +22,23 @@ struct Show: ParsableCommand {
             while let record = try reader.next() {
                 if case .process(let process) = record { processes[process.pid] = process }
                 StandardStreams.writeOutput((json ? record.json.text : record.textLine(processes: processes)) + "\n")
-
             }
         } catch {
             try finishOutput()
             throw error
         }
+        StandardStreams.writeOutput(endLine(reader))
+        try finishOutput()
+        if case .incomplete(let offset, let reason) = reader.ending {
+            throw ChangerecError(
+                .journalIncomplete,
+                "journal '\(RelativePath.escaped(path))' is incomplete (\(reason) at byte \(offset)); the \(reader.recordCount) records before it are intact"
+            )
+        }
+    }
+
+    /// The last line: whether the journal ended whole, and if not where and why.
+    private func endLine(_ reader: JournalReader) -> String {
         var end = JSONObject()
         end.add("record", "end")
         switch reader.ending {
@@ -35,16 +46,10 @@ struct Show: ParsableCommand {
             end.add("complete", false)
             end.add("offset", offset)
             end.add("reason", reason)
-            StandardStreams.writeOutput(json ? end.text + "\n" : "end      INCOMPLETE: \(reason) at byte \(offset)\n")
-            try finishOutput()
-            throw ChangerecError(
-                .journalIncomplete,
-                "journal '\(RelativePath.escaped(path))' is incomplete (\(reason) at byte \(offset)); the \(reader.recordCount) records before it are intact"
-            )
+            return json ? end.text + "\n" : "end      INCOMPLETE: \(reason) at byte \(offset)\n"
         default:
             end.add("complete", true)
-            StandardStreams.writeOutput(json ? end.text + "\n" : "end      complete, \(reader.recordCount) records\n")
-            try finishOutput()
+            return json ? end.text + "\n" : "end      complete, \(reader.recordCount) records\n"
         }
     }
 }
