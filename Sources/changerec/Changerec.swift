@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChangerecKit
 import ChangerecSystem
 
 @main
@@ -16,19 +17,27 @@ struct Changerec: ParsableCommand {
         defaultSubcommand: Record.self
     )
 
-    /// As ArgumentParser's, except that `diff` reports a usage error with status 2, as diff(1) does, and
-    /// that the arguments come from ``RawArguments``, which needs no `/proc`.
+    /// As ArgumentParser's, except that `diff` reports a usage error with status 2, as diff(1) does, that
+    /// a `ChangerecError` is one line and the subcommand's status (``FailureStatus``), and that the
+    /// arguments come from ``RawArguments``, which needs no `/proc`.
     static func main() {
         let arguments = Array(RawArguments.strings().dropFirst())
+        var command: any ParsableCommand
         do {
-            var command = try parseAsRoot(arguments)
-            try command.run()
+            command = try parseAsRoot(arguments)
         } catch {
             // Help and --version are not errors: they keep ArgumentParser's success status and stdout.
             if arguments.first == "diff", !(error is ExitCode), exitCode(for: error) != .success {
                 StandardStreams.writeError(fullMessage(for: error) + "\n")
                 exit(withError: ExitCode(2))
             }
+            exit(withError: error)
+        }
+        do {
+            try command.run()
+        } catch let error as ChangerecError {
+            exitReporting(error, of: command)
+        } catch {
             exit(withError: error)
         }
     }

@@ -2,10 +2,18 @@ import ArgumentParser
 import ChangerecKit
 import ChangerecSystem
 
-/// Prints `error` as one line on standard error and exits with `status`.
-func fail(_ error: ChangerecError, status: Int32 = 1) -> ExitCode {
+/// A subcommand whose failures (a `ChangerecError` thrown from `run`) exit with a status other than 1.
+protocol FailureStatus {
+    /// The exit status for `error`.
+    static func exitStatus(for error: ChangerecError) -> Int32
+}
+
+/// Turns a failure of `command` into its one line on standard error and its exit status: the one place
+/// where a `ChangerecError` becomes what the person sees.
+func exitReporting(_ error: ChangerecError, of command: any ParsableCommand) -> Never {
     StandardStreams.writeError("changerec: \(error.message)\n")
-    return ExitCode(status)
+    let status = (type(of: command) as? any FailureStatus.Type)?.exitStatus(for: error) ?? 1
+    Changerec.exit(withError: ExitCode(status))
 }
 
 /// Finishes standard output; output that could not be written whole is an error, not a success.
@@ -13,16 +21,6 @@ func finishOutput() throws {
     if !StandardStreams.flushOutput() {
         StandardStreams.writeError("changerec: cannot write to standard output\n")
         throw ExitCode(1)
-    }
-}
-
-/// The journal named on the command line, or the newest one in `./.changerec/`.
-func journalPath(_ given: String?) throws -> [UInt8] {
-    if let given { return rawArgument(given) }
-    do {
-        return try JournalLocation.newest(in: Array(".".utf8))
-    } catch {
-        throw fail(error)
     }
 }
 

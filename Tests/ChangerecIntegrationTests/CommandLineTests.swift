@@ -249,4 +249,33 @@ struct RenderingTests {
             })
         #expect(lines.last?.hasPrefix("end      complete, ") == true)
     }
+
+    @Test(
+        "every subcommand's --help and -h print its usage on standard output and exit 0",
+        arguments: [
+            ("record", "USAGE: changerec record "), ("show", "USAGE: changerec show "),
+            ("changes", "USAGE: changerec changes "), ("diff", "USAGE: changerec diff "),
+            ("layer", "USAGE: changerec layer "),
+        ])
+    func subcommandHelp(subcommand: String, usage: String) throws {
+        for flag in ["--help", "-h"] {
+            let result = try Run.changerec([subcommand, flag])
+            #expect(result.status == 0, "\(subcommand) \(flag): \(result.stderr)")
+            #expect(result.stdout.contains(usage), "\(subcommand) \(flag): \(result.stdout)")
+            #expect(result.stderr.isEmpty, "\(subcommand) \(flag)")
+        }
+    }
+
+    @Test("the top-level --help, -h and --version print on standard output and exit 0")
+    func topLevelHelp() throws {
+        for flag in ["--help", "-h"] {
+            let result = try Run.changerec([flag])
+            #expect(result.status == 0, "\(flag): \(result.stderr)")
+            #expect(result.stdout.contains("USAGE: changerec <subcommand>"), "\(flag): \(result.stdout)")
+            #expect(result.stderr.isEmpty, "\(flag)")
+        }
+        let version = try Run.changerec(["--version"])
+        #expect(version.status == 0)
+        #expect(version.stdout == "0.1.0\n")
+    }
 }

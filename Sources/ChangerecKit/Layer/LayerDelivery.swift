@@ -1,5 +1,5 @@
 import ChangerecSystem
-import Foundation
+import FoundationEssentials
 import SystemPackage
 
 /// Writes a planned layer where it was asked for — a file renamed into place, a stream, an OCI image

@@ -1,5 +1,5 @@
 import ChangerecSystem
-import Foundation
+import FoundationEssentials
 import SystemPackage
 
 /// An OCI image layout directory (image-spec `image-layout.md`): `oci-layout`, `index.json` and content-
@@ -29,13 +29,12 @@ public final class OCILayout {
             let directory = try Self.openDirectory(path)
             opened.append(directory)
             if let marker = try Self.readIfPresent("oci-layout", in: directory, layout: path) {
-                let object = try? JSONSerialization.jsonObject(with: Data(marker)) as? [String: Any]
-                guard object?["imageLayoutVersion"] as? String == "1.0.0" else {
+                guard (try? JSONDecoder().decode(OCILayoutMarker.self, from: Data(marker))) == .current else {
                     throw ChangerecError(.usage, "'\(path)' is not an OCI image layout (bad oci-layout file)")
                 }
             } else {
                 try Self.replace(
-                    "oci-layout", in: directory, with: Array(#"{"imageLayoutVersion":"1.0.0"}"#.utf8), layout: path)
+                    "oci-layout", in: directory, with: try Self.json(OCILayoutMarker.current), layout: path)
             }
             // Only once the directory is known to be a layout (or made one) does it get a blob directory.
             let parent = try Self.subdirectory("blobs", in: directory, layout: path)
@@ -44,10 +43,7 @@ public final class OCILayout {
             FileSystem.close(parent)
             opened.removeLast()
             if try Self.readIfPresent("index.json", in: directory, layout: path) == nil {
-                let empty: [String: Any] = [
-                    "schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": [],
-                ]
-                try Self.replace("index.json", in: directory, with: Self.json(empty), layout: path)
+                try Self.replace("index.json", in: directory, with: Self.json(OCIIndex.empty), layout: path)
             }
             self.directory = directory
             self.blobs = blobs
@@ -115,51 +111,35 @@ public final class OCILayout {
         guard let indexBytes = try Self.readIfPresent("index.json", in: directory, layout: path) else {
             throw ChangerecError(.system, "cannot update OCI layout '\(path)': index.json has gone")
         }
-        var index = try Self.object(indexBytes)
-        var manifests = index["manifests"] as? [[String: Any]] ?? []
-        let existing = manifests.firstIndex { entry in
-            (entry["annotations"] as? [String: Any])?["org.opencontainers.image.ref.name"] as? String == tag
-        }
-        var config: [String: Any] = [
-            "architecture": Host.ociArchitecture(), "os": "linux", "config": [String: Any](),
-            "rootfs": ["type": "layers", "diff_ids": [String]()], "history": [[String: Any]](),
-        ]
-        var layers: [[String: Any]] = []
-        if let existing, let digest = manifests[existing]["digest"] as? String {
-            let manifest = try Self.object(try blob(digest))
-            layers = manifest["layers"] as? [[String: Any]] ?? []
-            if let configDigest = (manifest["config"] as? [String: Any])?["digest"] as? String {
-                config = try Self.object(try blob(configDigest))
+        var index = try Self.decode(OCIIndex.self, indexBytes)
+        var manifests = index.manifests ?? []
+        let existing = manifests.firstIndex { $0.annotations?[OCIDescriptor.refName] == .string(tag) }
+        var config = OCIImageConfig(architecture: Host.ociArchitecture())
+        var layers: [OCIDescriptor] = []
+        if let existing, let digest = manifests[existing].digest {
+            let manifest = try Self.decode(OCIManifest.self, try blob(digest))
+            layers = manifest.layers ?? []
+            if let configDigest = manifest.config?.digest {
+                config = try Self.decode(OCIImageConfig.self, try blob(configDigest))
             }
         }
-        var rootfs = config["rootfs"] as? [String: Any] ?? ["type": "layers"]
-        rootfs["diff_ids"] = (rootfs["diff_ids"] as? [String] ?? []) + [layer.diffID]
-        config["rootfs"] = rootfs
-        config["created"] = created
-
-        config["history"] =
-            (config["history"] as? [[String: Any]] ?? []) + [
-                ["created": created, "created_by": createdBy, "comment": "recorded by changerec"]
-            ]
+        config.append(
+            diffID: layer.diffID,
+            history: OCIHistory(created: created, createdBy: createdBy, comment: "recorded by changerec"))
         let configData = try Self.json(config)
         let configDigest = try store(configData)
-        layers.append(["mediaType": layer.mediaType, "digest": layer.digest, "size": layer.size])
-        let manifest: [String: Any] = [
-            "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-            "config": [
-                "mediaType": "application/vnd.oci.image.config.v1+json", "digest": configDigest,
-                "size": configData.count,
-            ],
-            "layers": layers,
-        ]
+        layers.append(OCIDescriptor(mediaType: layer.mediaType, digest: layer.digest, size: Int64(layer.size)))
+        let manifest = OCIManifest(
+            config: OCIDescriptor(
+                mediaType: OCIImageConfig.mediaType, digest: configDigest, size: Int64(configData.count)),
+            layers: layers)
         let manifestData = try Self.json(manifest)
         let manifestDigest = try store(manifestData)
-        let entry: [String: Any] = [
-            "mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": manifestDigest,
-            "size": manifestData.count, "annotations": ["org.opencontainers.image.ref.name": tag],
-        ]
+        let entry = OCIDescriptor(
+            mediaType: OCIManifest.mediaType, digest: manifestDigest, size: Int64(manifestData.count),
+            annotations: [OCIDescriptor.refName: .string(tag)])
         if let existing { manifests[existing] = entry } else { manifests.append(entry) }
-        index["manifests"] = manifests
+        index.manifests = manifests
         try Self.replace("index.json", in: directory, with: try Self.json(index), layout: path)
         return manifestDigest
     }
@@ -190,7 +170,7 @@ public final class OCILayout {
             do {
                 try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
             } catch {
-                throw ChangerecError(.system, "cannot create OCI layout '\(path)': \(error.localizedDescription)")
+                throw ChangerecError(.system, "cannot create OCI layout '\(path)': \(foundationMessage(error))")
             }
             do {
                 return try FileSystem.open(Array(path.utf8), .readOnly, options: .directory)
@@ -311,21 +291,40 @@ public final class OCILayout {
         }
     }
 
-    private static func object(_ data: [UInt8]) throws(ChangerecError) -> [String: Any] {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(data)) as? [String: Any] else {
+    private static func decode<T: Decodable>(_ type: T.Type, _ data: [UInt8]) throws(ChangerecError) -> T {
+        guard let value = try? JSONDecoder().decode(type, from: Data(data)) else {
             throw ChangerecError(.system, "malformed JSON in the OCI layout")
         }
-        return object
+        return value
     }
 
-    /// Canonical enough to be reproducible: sorted keys, no whitespace, slashes unescaped.
-    private static func json(_ object: Any) throws(ChangerecError) -> [UInt8] {
+    /// Canonical enough to be reproducible: sorted keys, no whitespace, slashes unescaped (see
+    /// ``JSONValue/canonicalBytes``).
+    private static func json<T: Encodable>(_ value: T) throws(ChangerecError) -> [UInt8] {
         do {
-            return Array(
-                try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+            let encoded = try JSONEncoder().encode(value)
+            return try JSONDecoder().decode(JSONValue.self, from: encoded).canonicalBytes
         } catch {
-            throw ChangerecError(.system, "cannot encode JSON for the OCI layout: \(error.localizedDescription)")
+            throw ChangerecError(.system, "cannot encode JSON for the OCI layout: \(error)")
         }
+    }
+
+    /// What Foundation's `localizedDescription` says of a `FileManager` error, which this message has
+    /// always shown; `FoundationEssentials` has no `localizedDescription`.
+    private static func foundationMessage(_ error: any Error) -> String {
+        guard let error = error as? CocoaError else { return "\(error)" }
+        let reason: String? =
+            switch error.code.rawValue {
+            case 4, 260: "The file doesn’t exist."
+            case 257, 513: "You don’t have permission."
+            case 514: "The file name is invalid."
+            case 516: "A file with the same name already exists."
+            case 640: "There isn’t enough space."
+            case 642: "The volume is read only."
+            default: nil
+            }
+        return "The operation could not be completed. "
+            + (reason ?? "(NSCocoaErrorDomain error \(error.code.rawValue).)")
     }
 
     private static func kind(_ type: ChangerecSystem.FileType) -> String {

@@ -65,40 +65,7 @@ extension ChangeSet {
     }
 }
 
-/// The changes one process made.
-struct ProcessGroup {
-    var pid: Int32
-    var name: String
-    var foreign: Bool
-    var changes: [Change]
-}
-
 extension ChangeSet {
-    /// Changes grouped by the processes whose events named them, step processes first; changes no
-    /// process is known for (scans, inotify) form a group of pid 0.
-    var byProcess: [ProcessGroup] {
-        var groups: [Int32: ProcessGroup] = [:]
-        for change in changes {
-            for pid in change.pids.isEmpty ? [0] : change.pids {
-                let process = processes[pid]
-                groups[
-                    pid,
-                    default: ProcessGroup(
-                        pid: pid, name: process?.name ?? (pid == 0 ? "(unknown)" : "?"),
-                        foreign: !(process?.isStep ?? true), changes: [])
-                ].changes.append(change)
-            }
-        }
-        return groups.values.sorted { ($0.foreign ? 1 : 0, $0.pid) < ($1.foreign ? 1 : 0, $1.pid) }
-    }
-
-    /// Leaves out changes made only by processes outside the step.
-    func onlyStep() -> ChangeSet {
-        var copy = self
-        copy.changes = changes.filter { !$0.foreign }
-        return copy
-    }
-
     /// `PID NAME (step|foreign)` headers, each followed by its changes indented.
     var textLinesByProcess: [String] {
         byProcess.flatMap { group in

@@ -12,8 +12,7 @@ struct Changes: ParsableCommand {
             names paths or directories changerec could not read (each is listed, with a warning).
             """)
 
-    @Argument(help: ArgumentHelp("The journal (default: the newest in ./.changerec/).", valueName: "journal"))
-    var journal: String?
+    @OptionGroup var journal: JournalArgument
 
     @Flag(name: .long, help: "Print one JSON object (see docs/output.md).")
     var json = false
@@ -25,13 +24,7 @@ struct Changes: ParsableCommand {
     var onlyStep = false
 
     func run() throws {
-        let path = try journalPath(journal)
-        var changeSet: ChangeSet
-        do {
-            changeSet = try ChangeSet.load(journal: path)
-        } catch {
-            throw fail(error)
-        }
+        var changeSet = try ChangeSet.load(journal: journal.path())
         if onlyStep { changeSet = changeSet.onlyStep() }
         if json {
             StandardStreams.writeOutput((byProcess ? changeSet.jsonByProcess : changeSet.json).text + "\n")

@@ -2,7 +2,7 @@ import ArgumentParser
 import ChangerecKit
 import ChangerecSystem
 
-struct Diff: ParsableCommand {
+struct Diff: ParsableCommand, FailureStatus {
     static let configuration = CommandConfiguration(
         abstract: "Compare what two steps, or two runs of one step, changed: from their journals alone.",
         discussion: """
@@ -36,16 +36,7 @@ struct Diff: ParsableCommand {
     var expand = false
 
     func run() throws {
-        var options = ChangeSetDiff.Options()
-        options.ignoreMtime = ignoreMtime
-        options.expand = expand
-        for prefix in only {
-            let trimmed = Array(rawArgument(prefix).drop(while: { $0 == 0x2F }))
-            guard let path = RelativePath(trimmed) else {
-                throw fail(ChangerecError(.usage, "--only '\(prefix)' is not a path below ROOT"), status: 2)
-            }
-            options.only.append(path)
-        }
+        let options = try diffOptions()
         let oldSet = try load(old)
         let newSet = try load(new)
         let differences = ChangeSetDiff.compare(old: oldSet, new: newSet, options: options)
@@ -61,19 +52,29 @@ struct Diff: ParsableCommand {
         if !differences.isEmpty { throw ExitCode(1) }
     }
 
-    private func load(_ journal: String) throws -> ChangeSet {
-        let changeSet: ChangeSet
-        do {
-            changeSet = try ChangeSet.load(journal: rawArgument(journal))
-        } catch {
-            throw fail(error, status: 2)
+    private func diffOptions() throws(ChangerecError) -> ChangeSetDiff.Options {
+        var options = ChangeSetDiff.Options()
+        options.ignoreMtime = ignoreMtime
+        options.expand = expand
+        for prefix in only {
+            let trimmed = Array(rawArgument(prefix).drop(while: { $0 == 0x2F }))
+            guard let path = RelativePath(trimmed) else {
+                throw ChangerecError(.usage, "--only '\(prefix)' is not a path below ROOT")
+            }
+            options.only.append(path)
         }
+        return options
+    }
+
+    /// Every failure is status 2, as diff(1)'s trouble is.
+    static func exitStatus(for error: ChangerecError) -> Int32 { 2 }
+
+    private func load(_ journal: String) throws(ChangerecError) -> ChangeSet {
+        let changeSet = try ChangeSet.load(journal: rawArgument(journal))
         guard changeSet.isComplete else {
-            throw fail(
-                ChangerecError(
-                    .journalIncomplete,
-                    "journal '\(journal)' is incomplete (no seal): its outcome is unknown, so it cannot be compared"),
-                status: 2)
+            throw ChangerecError(
+                .journalIncomplete,
+                "journal '\(journal)' is incomplete (no seal): its outcome is unknown, so it cannot be compared")
         }
         return changeSet
     }

@@ -1,8 +1,6 @@
 import ArgumentParser
 import ChangerecKit
 import ChangerecSystem
-import Foundation
-import SystemPackage
 
 struct Layer: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -73,65 +71,20 @@ struct Layer: ParsableCommand {
     }
 
     func run() throws {
-        let journals = try loadJournals()
-        let changeSets = journals.map(\.changeSet)
-        let root: LayerRoot
-        let plan = LayerPlan(squashing: changeSets)
-        let target: LayerOutput?
-        let layout: OCILayout?
-        do {
-            root = try LayerRoot(
-                journals: journals.map { ($0.path, $0.changeSet.header) }, explicit: self.root.map(rawArgument))
-            // Refusals come before any output is touched, so a refused layer leaves nothing behind.
-            try LayerWriter.checkNames(plan, rootPath: root.path)
-            target = try output.map { (path) throws(ChangerecError) in try LayerOutput.classify(path) }
-            layout = try ociLayout.map { (path) throws(ChangerecError) in try OCILayout(path: path) }
-        } catch {
-            throw fail(error)
-        }
-        for warning in root.warnings { StandardStreams.writeError("changerec: warning: \(warning)\n") }
-        let options = layerOptions()
-        let delivery = LayerDelivery(
-            writer: LayerWriter(root: root.descriptor, rootPath: root.path), plan: plan, options: options,
-            layout: layout, tag: tag, history: LayerHistory(changeSets))
-        let result: LayerResult
-        // The writer holds ROOT's descriptor, which `root` closes when it goes: keep it until the end.
-        defer { withExtendedLifetime(root) {} }
-        do {
-            switch target {
-            case .replace(let path)?: result = try delivery.replacing(path)
-            case let stream? where stream.isStream: result = try delivery.streaming(to: stream)
-            default: result = try delivery.intoLayoutOnly()
-            }
-        } catch {
-            throw fail(error)
-        }
-        if options.progress != nil && result.uncompressedSize >= 64 << 20 { StandardStreams.writeError("\n") }
-        report(result, summaryToError: target == .standardOutput)
+        var request = LayerRequest(
+            journals: try journals.isEmpty ? [JournalArgument.newest()] : journals.map(rawArgument))
+        request.root = root.map(rawArgument)
+        request.output = output
+        request.ociLayout = ociLayout
+        request.tag = tag
+        request.force = force
+        request.options = layerOptions()
+        let job = try LayerJob(request)
+        for warning in job.warnings { StandardStreams.writeError("changerec: warning: \(warning)\n") }
+        let result = try job.run()
+        if request.options.progress != nil && result.uncompressedSize >= 64 << 20 { StandardStreams.writeError("\n") }
+        report(result, summaryToError: job.streamsToStandardOutput)
         try finishOutput()
-    }
-
-    private func loadJournals() throws -> [(path: [UInt8], changeSet: ChangeSet)] {
-        let paths = try journals.isEmpty ? [journalPath(nil)] : journals.map(rawArgument)
-        var loaded: [(path: [UInt8], changeSet: ChangeSet)] = []
-        for path in paths {
-            let changeSet: ChangeSet
-            do {
-                changeSet = try ChangeSet.load(journal: path)
-            } catch {
-                throw fail(error)
-            }
-            if !changeSet.isComplete && !force {
-                throw fail(
-                    ChangerecError(
-                        .journalIncomplete,
-                        "journal '\(String(decoding: path, as: UTF8.self))' is incomplete (no seal): a layer from it could miss changes; pass --force to build it from its events alone"
-                    ))
-            }
-            if let refusal = changeSet.gapError, !force { throw fail(refusal) }
-            loaded.append((path, changeSet))
-        }
-        return loaded
     }
 
     private func layerOptions() -> LayerOptions {

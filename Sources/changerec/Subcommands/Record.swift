@@ -2,7 +2,7 @@ import ArgumentParser
 import ChangerecKit
 import ChangerecSystem
 
-struct Record: ParsableCommand {
+struct Record: ParsableCommand, FailureStatus {
     static let configuration = CommandConfiguration(
         abstract: "Run a command and record every change it makes under ROOT.",
         discussion: """
@@ -69,16 +69,7 @@ struct Record: ParsableCommand {
         request.crashPoint = Host.environment("CHANGEREC_TEST_CRASH_AT").flatMap(CrashPoint.init(parsing:))
         if !quiet { request.announce = { StandardStreams.writeError("changerec: \($0)\n") } }
 
-        let outcome: RecordOutcome
-        do {
-            outcome = try Recorder().record(request)
-        } catch {
-            switch error.code {
-            case .commandNotFound: throw fail(error, status: 127)
-            case .commandNotExecutable: throw fail(error, status: 126)
-            default: throw fail(error, status: 125)
-            }
-        }
+        let outcome = try Recorder().record(request)
 
         if !quiet {
             let changeSet = outcome.changeSet
@@ -92,6 +83,15 @@ struct Record: ParsableCommand {
             }
         }
         throw ExitCode(Self.exitStatus(outcome))
+    }
+
+    /// 127 for a command not found, 126 for one not executable, 125 for changerec's own failures.
+    static func exitStatus(for error: ChangerecError) -> Int32 {
+        switch error.code {
+        case .commandNotFound: 127
+        case .commandNotExecutable: 126
+        default: 125
+        }
     }
 
     /// The command's status; but a command that succeeded while parts of ROOT could not be read (the

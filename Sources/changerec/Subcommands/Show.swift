@@ -8,32 +8,37 @@ struct Show: ParsableCommand {
         discussion:
             "A journal cut short is printed up to its last whole record and said to be incomplete (exit status 1).")
 
-    @Argument(help: ArgumentHelp("The journal (default: the newest in ./.changerec/).", valueName: "journal"))
-    var journal: String?
+    @OptionGroup var journal: JournalArgument
 
     @Flag(name: .long, help: "Write JSON Lines: one object per record, then one 'end' object.")
     var json = false
 
     func run() throws {
-        let path = try journalPath(journal)
-        let reader: JournalReader
-        do {
-            reader = try JournalReader(path: path)
-        } catch {
-            throw fail(error)
-        }
+        let path = try journal.path()
+        let reader = try JournalReader(path: path)
         var processes: [Int32: JournalProcess] = [:]
         if !json { StandardStreams.writeOutput("journal  \(RelativePath.escaped(path))\n") }
         do {
             while let record = try reader.next() {
                 if case .process(let process) = record { processes[process.pid] = process }
                 StandardStreams.writeOutput((json ? record.json.text : record.textLine(processes: processes)) + "\n")
-
             }
         } catch {
             try finishOutput()
-            throw fail(error)
+            throw error
         }
+        StandardStreams.writeOutput(endLine(reader))
+        try finishOutput()
+        if case .incomplete(let offset, let reason) = reader.ending {
+            throw ChangerecError(
+                .journalIncomplete,
+                "journal '\(RelativePath.escaped(path))' is incomplete (\(reason) at byte \(offset)); the \(reader.recordCount) records before it are intact"
+            )
+        }
+    }
+
+    /// The last line: whether the journal ended whole, and if not where and why.
+    private func endLine(_ reader: JournalReader) -> String {
         var end = JSONObject()
         end.add("record", "end")
         switch reader.ending {
@@ -41,17 +46,10 @@ struct Show: ParsableCommand {
             end.add("complete", false)
             end.add("offset", offset)
             end.add("reason", reason)
-            StandardStreams.writeOutput(json ? end.text + "\n" : "end      INCOMPLETE: \(reason) at byte \(offset)\n")
-            try finishOutput()
-            throw fail(
-                ChangerecError(
-                    .journalIncomplete,
-                    "journal '\(RelativePath.escaped(path))' is incomplete (\(reason) at byte \(offset)); the \(reader.recordCount) records before it are intact"
-                ))
+            return json ? end.text + "\n" : "end      INCOMPLETE: \(reason) at byte \(offset)\n"
         default:
             end.add("complete", true)
-            StandardStreams.writeOutput(json ? end.text + "\n" : "end      complete, \(reader.recordCount) records\n")
-            try finishOutput()
+            return json ? end.text + "\n" : "end      complete, \(reader.recordCount) records\n"
         }
     }
 }
