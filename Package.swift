@@ -86,6 +86,8 @@ let package = Package(
             dependencies: [
                 "changerec", "changerec-torture", "ChangerecKit", "ChangerecSystem", "ChangerecTestSupport",
             ],
+            // Real journals and what the commands made of them when they were recorded.
+            resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
     ]
