@@ -9,9 +9,10 @@ import Testing
 @Suite("reading a tree: directory entries, status, symbolic link targets, xattrs")
 struct TreeReadingTests {
     static let spec: [TreeSpec] = [
-        .dir("d", [.file("f", "abc").mode(0o640).mtime("2001-02-03 04:05:06")]),
+        .dir("d", [.file("f", "abc").mode(0o640).mtime("2001-02-03 04:05:06")]).mode(0o750)
+            .mtime("1999-12-31 23:59:59"),
         .hardLink("h", to: "d/f"),
-        .symlink("l", "d/f"),
+        .symlink("l", "d/f").mtime("1988-04-07 13:07:58"),
         .fifo("p"),
         .file("x", "x").xattr("user.b", "2").xattr("user.a", "1"),
     ]
@@ -46,11 +47,15 @@ struct TreeReadingTests {
         #expect(file.mtimeSeconds == 981_173_106 && file.mtimeNanoseconds == 0)
         #expect(file.linkCount == 2)
         #expect(try FileSystem.status(of: Array("h".utf8), in: root).inode == file.inode)
-        #expect(try FileSystem.status(of: Array("l".utf8), in: root).type == .symlink)
+        let link = try FileSystem.status(of: Array("l".utf8), in: root)
+        #expect(link.type == .symlink && link.mtimeSeconds == 576_421_678)
+        // A declared directory keeps its time though entries were made in it (and a hard link to one).
+        let directory = try FileSystem.status(of: Array("d".utf8), in: root)
+        #expect(directory.permissions == 0o750 && directory.mtimeSeconds == 946_684_799)
         #expect(try FileSystem.status(of: Array("p".utf8), in: root).type == .fifo)
-        let directory = try FileSystem.status(of: [], in: root)
+        let top = try FileSystem.status(of: [], in: root)
         let opened = try FileSystem.status(of: root)
-        #expect(directory.type == .directory && directory == opened)
+        #expect(top.type == .directory && top == opened)
         _ = tree
     }
 
