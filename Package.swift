@@ -72,6 +72,12 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
+        // The system module's wrappers against the real kernel, in temporary trees.
+        .testTarget(
+            name: "ChangerecSystemTests",
+            dependencies: ["ChangerecSystem", "ChangerecTestSupport"],
+            swiftSettings: strict
+        ),
         // The torture test's seeded random workload, an executable the recorder runs as its step.
         .target(name: "CChangerecTorture", path: "Tests/CChangerecTorture", cSettings: [.define("_GNU_SOURCE")]),
         .executableTarget(
@@ -86,6 +92,8 @@ let package = Package(
             dependencies: [
                 "changerec", "changerec-torture", "ChangerecKit", "ChangerecSystem", "ChangerecTestSupport",
             ],
+            // Real journals and what the commands made of them when they were recorded.
+            resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
     ]

@@ -6,7 +6,7 @@ import Testing
 /// One way of changing an inode through a name that is gone, moved away or replaced by the seal.
 struct VanishingLinkCase: Sendable, CustomTestStringConvertible {
     var label: String
-    var prepare: String
+    var prepare: [TreeSpec]
     var script: String
     /// The name whose content or mode changed without an event of its own.
     var unreported: String
@@ -15,30 +15,35 @@ struct VanishingLinkCase: Sendable, CustomTestStringConvertible {
 
     static let all: [VanishingLinkCase] = [
         VanishingLinkCase(
-            label: "written, then removed", prepare: "echo 1 > a && ln a b", script: "echo 2 >> b && rm b",
+            label: "written, then removed", prepare: [.file("a", "1\n"), .hardLink("b", to: "a")],
+            script: "echo 2 >> b && rm b",
             unreported: "a"),
         VanishingLinkCase(
-            label: "written, then moved out of ROOT", prepare: "echo 1 > a && ln a b",
+            label: "written, then moved out of ROOT", prepare: [.file("a", "1\n"), .hardLink("b", to: "a")],
             script: "echo 2 >> b && mv b \"$OUT/b\"", unreported: "a"),
         VanishingLinkCase(
-            label: "written, then replaced by a rename over it", prepare: "echo 1 > a && ln a b && echo z > z",
+            label: "written, then replaced by a rename over it",
+            prepare: [.file("a", "1\n"), .hardLink("b", to: "a"), .file("z", "z\n")],
             script: "echo 2 >> b && mv z b", unreported: "a"),
         VanishingLinkCase(
-            label: "chmod, then removed", prepare: "echo 1 > a && chmod 644 a && ln a b",
+            label: "chmod, then removed", prepare: [.file("a", "1\n").mode(0o644), .hardLink("b", to: "a")],
             script: "chmod 600 b && rm b", unreported: "a"),
         VanishingLinkCase(
             label: "written, then its parent directory renamed",
-            prepare: "mkdir d e && echo 1 > d/a && ln d/a e/b", script: "echo 2 >> e/b && mv e e2",
+            prepare: [.dir("d", [.file("a", "1\n")]), .dir("e", [.hardLink("b", to: "d/a")])],
+            script: "echo 2 >> e/b && mv e e2",
             unreported: "d/a"),
         VanishingLinkCase(
             label: "its parent directory renamed, then written and removed",
-            prepare: "mkdir d e && echo 1 > d/a && ln d/a e/b", script: "mv e e2 && echo 2 >> e2/b && rm e2/b",
+            prepare: [.dir("d", [.file("a", "1\n")]), .dir("e", [.hardLink("b", to: "d/a")])],
+            script: "mv e e2 && echo 2 >> e2/b && rm e2/b",
             unreported: "d/a"),
         VanishingLinkCase(
-            label: "a link made during the step, written, then removed", prepare: "echo 1 > a",
+            label: "a link made during the step, written, then removed", prepare: [.file("a", "1\n")],
             script: "ln a c && echo 2 >> c && rm c", unreported: "a"),
         VanishingLinkCase(
-            label: "a link made during the step, chmod, then replaced", prepare: "echo 1 > a && echo z > z",
+            label: "a link made during the step, chmod, then replaced",
+            prepare: [.file("a", "1\n"), .file("z", "z\n")],
             script: "ln a c && chmod 600 c && mv z c", unreported: "a"),
     ]
 }
@@ -48,7 +53,7 @@ extension GroundTruthTests {
         "hard links: a change through a name that is then gone still changes the file's other names",
         arguments: VanishingLinkCase.all, backends)
     func changeThroughVanishedHardLink(_ variant: VanishingLinkCase, backend: String) throws {
-        let (truth, _) = try check(variant.script, prepare: variant.prepare, backend: backend)
+        let (truth, _) = try check(variant.script, tree: variant.prepare, backend: backend)
         #expect(truth.changes.entry(variant.unreported)?.kind == "C", "\(truth.changes.changes)")
     }
 
@@ -57,7 +62,8 @@ extension GroundTruthTests {
         // link(2) does not follow a symbolic link: `ln -P` links the symlink itself.
         var script = "ln -s target s1 && ln -P s1 s2 && mkfifo p1 && ln p1 p2 && ln -P old-s old-s2 && ln old-p old-p2"
         if getuid() == 0 { script += " && mknod c1 c 1 3 && ln c1 c2" }
-        let (truth, tree) = try check(script, prepare: "ln -s old-target old-s && mkfifo old-p", backend: backend)
+        let (truth, tree) = try check(
+            script, tree: [.symlink("old-s", "old-target"), .fifo("old-p")], backend: backend)
         #expect(truth.changes.entry("s2")?.kind == "A")
         // GNU tar makes the names one inode again, from the layer alone.
         let extracted = try HardLinkGroups.take(tree.base + "/gnu-tar")

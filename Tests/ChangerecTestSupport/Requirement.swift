@@ -1,0 +1,21 @@
+import Glibc
+
+/// What a test needs of the machine, and the sentence that says so when it is missing.
+public enum Requirement: Sendable, Hashable {
+    case root
+    case python
+
+    public var isMet: Bool {
+        switch self {
+        case .root: getuid() == 0
+        case .python: access("/usr/bin/python3", X_OK) == 0
+        }
+    }
+
+    public var missing: String {
+        switch self {
+        case .root: "needs root (CAP_CHOWN, CAP_SYS_ADMIN for mounts and sysctls): run the tests as root"
+        case .python: "needs /usr/bin/python3 for renameat2, O_TMPFILE and mmap workloads"
+        }
+    }
+}
