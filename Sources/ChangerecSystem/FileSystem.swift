@@ -14,8 +14,8 @@ public enum FileSystem {
         try open(path, relativeTo: directory, flags: access.rawValue | options.rawValue, mode: permissions.rawValue)
     }
 
-    /// `open(_:relativeTo:_:options:permissions:)` with the flags as C spells them.
-    public static func open(
+    /// `open(_:relativeTo:_:options:permissions:)` with the flags as C spells them, for this module.
+    static func open(
         _ path: [UInt8], relativeTo directory: FileDescriptor = .currentWorkingDirectory,
         flags: Int32, mode: mode_t = 0o644
     ) throws(Errno) -> FileDescriptor {
@@ -44,8 +44,8 @@ public enum FileSystem {
         try openBeneath(path, in: directory, flags: access.rawValue | options.rawValue)
     }
 
-    /// `openBeneath(_:in:_:options:)` with the flags as C spells them.
-    public static func openBeneath(_ path: [UInt8], in directory: FileDescriptor, flags: Int32) throws(Errno)
+    /// `openBeneath(_:in:_:options:)` with the flags as C spells them, for this module.
+    static func openBeneath(_ path: [UInt8], in directory: FileDescriptor, flags: Int32) throws(Errno)
         -> FileDescriptor
     {
         let pieces = piecesBelowPathMax(path)

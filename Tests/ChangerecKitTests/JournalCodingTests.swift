@@ -75,7 +75,7 @@ struct JournalCodingTests {
                         mtimeNanoseconds: 5, inode: 6, linkCount: 7, rdev: 8, symlinkTarget: [0xFF],
                         contentDigest: nil, xattrDigest: Array(repeating: 1, count: 32)))),
         ]
-        let fd = try FileSystem.open(path, flags: O_WRONLY | O_CREAT | O_TRUNC)
+        let fd = try FileSystem.open(path, .writeOnly, options: [.create, .truncate])
         let writer = JournalWriter(descriptor: fd, path: path)
         for record in records { writer.append(record) }
         try writer.finish()
@@ -96,7 +96,7 @@ struct JournalCodingTests {
     func tornTail() throws {
         let tree = try TemporaryTree(tmpfs: false)
         let path = tree.base + "/torn.journal"
-        let fd = try FileSystem.open(Array(path.utf8), flags: O_WRONLY | O_CREAT | O_TRUNC)
+        let fd = try FileSystem.open(Array(path.utf8), .writeOnly, options: [.create, .truncate])
         let writer = JournalWriter(descriptor: fd, path: Array(path.utf8))
         writer.append(
             .header(

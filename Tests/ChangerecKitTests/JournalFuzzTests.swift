@@ -179,12 +179,12 @@ struct JournalFuzzTests {
 
     /// Writes the layer against the temporary ROOT; errors are fine, traps and reads outside ROOT are not.
     func writeLayer(_ plan: LayerPlan, root: String, tree: TemporaryTree) -> [String] {
-        guard let rootFD = try? FileSystem.open(Array(root.utf8), flags: O_RDONLY | O_DIRECTORY) else {
+        guard let rootFD = try? FileSystem.open(Array(root.utf8), .readOnly, options: .directory) else {
             return ["cannot open the temporary ROOT"]
         }
         defer { FileSystem.close(rootFD) }
         let output = Array((tree.base + "/case.layer").utf8)
-        guard let fd = try? FileSystem.open(output, flags: O_WRONLY | O_CREAT | O_TRUNC) else {
+        guard let fd = try? FileSystem.open(output, .writeOnly, options: [.create, .truncate]) else {
             return ["cannot create the layer file"]
         }
         defer { FileSystem.close(fd) }

@@ -10,7 +10,7 @@ struct JournalHeaderTests {
     func roundTrip(_ header: JournalHeader) throws -> JournalHeader? {
         let tree = try TemporaryTree(tmpfs: false)
         let path = Array((tree.base + "/header.journal").utf8)
-        let fd = try FileSystem.open(path, flags: O_WRONLY | O_CREAT | O_TRUNC)
+        let fd = try FileSystem.open(path, .writeOnly, options: [.create, .truncate])
         let writer = JournalWriter(descriptor: fd, path: path)
         writer.append(.header(header))
         try writer.finish()

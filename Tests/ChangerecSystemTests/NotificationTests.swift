@@ -12,7 +12,7 @@ struct NotificationTests {
     @Test("inotify: a watch on an open directory reports a create with the name and a move with one cookie")
     func inotifyRecords() throws {
         let tree = try TemporaryTree()
-        let root = try FileSystem.open(Array(tree.root.utf8), flags: O_RDONLY | O_DIRECTORY)
+        let root = try FileSystem.open(Array(tree.root.utf8), .readOnly, options: .directory)
         defer { FileSystem.close(root) }
         let inotify = try Inotify()
         #expect(try inotify.readAvailable().isEmpty)
@@ -37,7 +37,7 @@ struct NotificationTests {
     func fanotifyRecords() throws {
         // Its own tmpfs (as root): the mark sees nothing but this test's tree.
         let tree = try TemporaryTree()
-        let root = try FileSystem.open(Array(tree.root.utf8), flags: O_RDONLY | O_DIRECTORY)
+        let root = try FileSystem.open(Array(tree.root.utf8), .readOnly, options: .directory)
         defer { FileSystem.close(root) }
         let fanotify = try Fanotify()
         try fanotify.markFilesystem(of: root, mask: Fanotify.Mask.create | Fanotify.Mask.onDirectory)

@@ -14,17 +14,17 @@ struct OpenBeneathTests {
         try [TreeSpec.dir("d", [.file("f", "inside")]), .symlink("link", "d"), .symlink("final", "d/f")]
             .materialise(in: tree.root)
         try [TreeSpec.file("secret", "outside")].materialise(in: tree.outside)
-        return (tree, try FileSystem.open(Array(tree.root.utf8), flags: O_RDONLY | O_DIRECTORY))
+        return (tree, try FileSystem.open(Array(tree.root.utf8), .readOnly, options: .directory))
     }
 
     @Test("a path below the directory opens; an empty path opens the directory itself")
     func opensBelow() throws {
         let (tree, root) = try Self.tree()
         defer { FileSystem.close(root) }
-        let file = try FileSystem.openBeneath(Array("d/f".utf8), in: root, flags: O_RDONLY)
+        let file = try FileSystem.openBeneath(Array("d/f".utf8), in: root, .readOnly)
         defer { FileSystem.close(file) }
         #expect(try FileSystem.status(of: file).type == .regular)
-        let itself = try FileSystem.openBeneath([], in: root, flags: O_RDONLY | O_DIRECTORY)
+        let itself = try FileSystem.openBeneath([], in: root, .readOnly, options: .directory)
         defer { FileSystem.close(itself) }
         #expect(try FileSystem.status(of: itself).inode == FileSystem.status(of: root).inode)
         _ = tree
@@ -35,10 +35,10 @@ struct OpenBeneathTests {
         let (tree, root) = try Self.tree()
         defer { FileSystem.close(root) }
         #expect(throws: Errno.improperLink) {
-            try FileSystem.openBeneath(Array("../outside/secret".utf8), in: root, flags: O_RDONLY)
+            try FileSystem.openBeneath(Array("../outside/secret".utf8), in: root, .readOnly)
         }
         #expect(throws: Errno.improperLink) {
-            try FileSystem.openBeneath(Array((tree.outside + "/secret").utf8), in: root, flags: O_RDONLY)
+            try FileSystem.openBeneath(Array((tree.outside + "/secret").utf8), in: root, .readOnly)
         }
     }
 
@@ -47,10 +47,10 @@ struct OpenBeneathTests {
         let (tree, root) = try Self.tree()
         defer { FileSystem.close(root) }
         #expect(throws: Errno.tooManySymbolicLinkLevels) {
-            try FileSystem.openBeneath(Array("link/f".utf8), in: root, flags: O_RDONLY)
+            try FileSystem.openBeneath(Array("link/f".utf8), in: root, .readOnly)
         }
         #expect(throws: Errno.tooManySymbolicLinkLevels) {
-            try FileSystem.openBeneath(Array("final".utf8), in: root, flags: O_RDONLY)
+            try FileSystem.openBeneath(Array("final".utf8), in: root, .readOnly)
         }
         _ = tree
     }

@@ -57,7 +57,7 @@ struct SyscallTests {
     func realCallsThrowTheirErrno() throws {
         let tree = try TemporaryTree()
         try [TreeSpec.file("f", "x"), .dir("d")].materialise(in: tree.root)
-        let root = try FileSystem.open(Array(tree.root.utf8), flags: O_RDONLY | O_DIRECTORY)
+        let root = try FileSystem.open(Array(tree.root.utf8), .readOnly, options: .directory)
         defer { FileSystem.close(root) }
         #expect(throws: Errno.noSuchFileOrDirectory) { try FileSystem.status(of: Array("missing".utf8), in: root) }
         #expect(throws: Errno.notDirectory) { try FileSystem.status(of: Array("f/below".utf8), in: root) }

@@ -20,7 +20,7 @@ struct TreeReadingTests {
     static func tree() throws -> (TemporaryTree, FileDescriptor) {
         let tree = try TemporaryTree()
         try spec.materialise(in: tree.root)
-        return (tree, try FileSystem.open(Array(tree.root.utf8), flags: O_RDONLY | O_DIRECTORY))
+        return (tree, try FileSystem.open(Array(tree.root.utf8), .readOnly, options: .directory))
     }
 
     @Test("a directory's entries come with their d_type and inode, without . and ..")

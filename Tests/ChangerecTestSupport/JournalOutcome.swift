@@ -77,7 +77,7 @@ public enum JournalOutcome: Equatable, Sendable, CustomStringConvertible {
 public enum SampleJournals {
     /// Writes `records` with `JournalWriter` (which numbers the events) and, when `finish`, the seal end.
     public static func write(_ records: [JournalRecord], to path: String, finish: Bool = true) throws -> [UInt8] {
-        let fd = try FileSystem.open(Array(path.utf8), flags: O_WRONLY | O_CREAT | O_TRUNC)
+        let fd = try FileSystem.open(Array(path.utf8), .writeOnly, options: [.create, .truncate])
         let writer = JournalWriter(descriptor: fd, path: Array(path.utf8))
         for record in records { writer.append(record) }
         if finish {
