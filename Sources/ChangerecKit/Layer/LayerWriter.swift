@@ -2,41 +2,6 @@ import ChangerecSystem
 import Crypto
 import SystemPackage
 
-/// How a layer is written.
-public struct LayerOptions: Sendable {
-    public var gzip = true
-    /// Clamp every mtime to this (seconds since the epoch), as `SOURCE_DATE_EPOCH` asks.
-    public var sourceDateEpoch: Int64?
-    /// Write the tree as it is now even where it no longer matches the seal.
-    public var allowDrift = false
-    /// Called now and then with (entries, uncompressed bytes) written so far.
-    public var progress: (@Sendable (Int, UInt64) -> Void)?
-
-    public init() {}
-}
-
-/// A path whose state in ROOT no longer matches what the seal recorded after the step.
-public struct Drift: Sendable, Equatable, CustomStringConvertible {
-    public var path: RelativePath
-    public var reason: String
-    public var description: String { "\(path) (\(reason))" }
-}
-
-/// A written layer: its digests as `sha256:HEX`, sizes and what went into it.
-public struct LayerResult: Sendable {
-    public var diffID: String
-    public var digest: String
-    /// Bytes of the blob as written (compressed when gzip).
-    public var size: UInt64
-    public var uncompressedSize: UInt64
-    public var entries: Int
-    public var mediaType: String
-    /// Paths that differed from the seal (written as they are now; only with `allowDrift`).
-    public var drift: [Drift]
-    /// Objects tar cannot hold (sockets), left out.
-    public var skipped: [RelativePath]
-}
-
 /// Writes a layer from a plan, reading the final tree beneath ROOT and nothing else.
 ///
 /// Every object is reached by opening its parent with `openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS)`
@@ -64,7 +29,7 @@ public struct LayerWriter {
     {
         try Self.checkNames(plan, rootPath: rootPath)
         let sink = try BlobSink(descriptor: output, path: outputPath, gzip: options.gzip)
-        var state = WriteState(tar: TarWriter(sink: sink), options: options, root: root)
+        var state = LayerWriteState(tar: TarWriter(sink: sink), options: options, root: root)
         for item in plan.items {
             switch item {
             case .object(let path, let expected):
@@ -112,7 +77,7 @@ public struct LayerWriter {
 
     // MARK: - Objects
 
-    private func writeObject(_ path: RelativePath, expected: FinalState?, state: inout WriteState)
+    private func writeObject(_ path: RelativePath, expected: FinalState?, state: inout LayerWriteState)
         throws(ChangerecError)
     {
         guard !path.isRoot else { return }
@@ -240,7 +205,7 @@ public struct LayerWriter {
 
     /// Streams exactly `status.size` bytes of the open file into the tar (zeros if it shrank meanwhile) and
     /// returns the SHA-256 of what was read.
-    private func copyContent(_ fd: FileDescriptor, path: RelativePath, status: FileStatus, state: inout WriteState)
+    private func copyContent(_ fd: FileDescriptor, path: RelativePath, status: FileStatus, state: inout LayerWriteState)
         throws(ChangerecError) -> [UInt8]?
     {
         var hasher = SHA256()
@@ -272,7 +237,7 @@ public struct LayerWriter {
 
     private func compare(
         _ path: RelativePath, status: FileStatus, target: [UInt8]?, attributes: [(name: [UInt8], value: [UInt8])],
-        expected: FinalState, state: inout WriteState
+        expected: FinalState, state: inout LayerWriteState
     ) {
         var reasons: [String] = []
         if status.type != expected.type { reasons.append("type") }
@@ -293,7 +258,7 @@ public struct LayerWriter {
         if !reasons.isEmpty { state.addDrift(path, reasons.joined(separator: ", ")) }
     }
 
-    private func checkGone(_ path: RelativePath, state: inout WriteState) throws(ChangerecError) {
+    private func checkGone(_ path: RelativePath, state: inout LayerWriteState) throws(ChangerecError) {
         guard case .open(let directory) = try state.parent(of: path, rootPath: rootPath) else { return }
         do {
             _ = try FileSystem.status(of: path.name, in: directory)
@@ -320,65 +285,4 @@ public struct LayerWriter {
 
     private func describe(_ path: RelativePath) -> String { printable(rootPath) + path.description }
 
-}
-
-/// What one layer write carries from entry to entry.
-private struct WriteState {
-    let tar: TarWriter
-    let options: LayerOptions
-    var entries = 0
-    var drift: [Drift] = []
-    var skipped: [RelativePath] = []
-    var links: [FileIdentity: RelativePath] = [:]
-    private let cursor: ParentCursor
-    private var lastProgress = Host.monotonicNanoseconds()
-
-    init(tar: TarWriter, options: LayerOptions, root: FileDescriptor) {
-        self.tar = tar
-        self.options = options
-        cursor = ParentCursor(root: root)
-    }
-
-    /// Where the parent directory of `path` stands: open, or gone (with the drift reason).
-    enum Parent {
-        case open(FileDescriptor)
-        case gone(String)
-    }
-
-    /// The open parent directory of `path`, reached beneath ROOT without following any symbolic link, or
-    /// why no such directory exists beneath ROOT any more.
-    ///
-    /// - Throws: a system error naming the directory for any failure but "no such path beneath ROOT".
-    func parent(of path: RelativePath, rootPath: [UInt8]) throws(ChangerecError) -> Parent {
-        switch cursor.directory(holding: path) {
-        case .success(let directory):
-            return .open(directory)
-        case .failure(.noSuchFileOrDirectory):
-            return .gone("gone")
-        case .failure(let error) where error.meansNoSuchPathBeneath:
-            // ENOTDIR or ELOOP: what the seal saw as a directory is now a file or a symbolic link.
-            return .gone(
-                "gone: a directory on its way is now a symbolic link or not a directory; nothing was read through it")
-        case .failure(let error):
-            throw ChangerecError.system("open", path: printable(rootPath) + (path.parent ?? .root).description, error)
-        }
-    }
-
-    /// Records drift, adding to the path's entry when it already has one (metadata, then content).
-    mutating func addDrift(_ path: RelativePath, _ reason: String) {
-        if let last = drift.last, last.path == path {
-            drift[drift.count - 1].reason += ", " + reason
-        } else {
-            drift.append(Drift(path: path, reason: reason))
-        }
-    }
-
-    mutating func reportProgress(_ sink: BlobSink) {
-        guard let progress = options.progress else { return }
-        let now = Host.monotonicNanoseconds()
-        if now - lastProgress > 250_000_000 {
-            lastProgress = now
-            progress(entries, sink.uncompressedSize)
-        }
-    }
 }
