@@ -1,5 +1,4 @@
 import ChangerecSystem
-import Crypto
 import SystemPackage
 
 /// Writes a layer from a plan, reading the final tree beneath ROOT and nothing else.
@@ -167,7 +166,6 @@ public struct LayerWriter {
                 state.addDrift(path, "gone")
                 return
             }
-            defer { FileSystem.close(content) }
             if linked { state.links[identity] = path }
             header.size = status.size
             try state.tar.write(header)
@@ -181,12 +179,11 @@ public struct LayerWriter {
 
     /// Opens the regular file `status` describes for reading; `nil` when it is gone.
     private func openContent(_ name: [UInt8], in directory: FileDescriptor, path: RelativePath, status: FileStatus)
-        throws(ChangerecError) -> FileDescriptor?
+        throws(ChangerecError) -> ContentReader?
     {
-        let fd: FileDescriptor
+        let content: ContentReader
         do {
-            fd = try FileSystem.open(
-                name, relativeTo: directory, .readOnly, options: [.noFollow, .nonBlocking, .noControllingTerminal])
+            content = try ContentReader(name, in: directory)
         } catch .noSuchFileOrDirectory {
             return nil
         } catch .tooManySymbolicLinkLevels {
@@ -195,66 +192,40 @@ public struct LayerWriter {
         } catch {
             throw ChangerecError.system("open", path: describe(path), error)
         }
-        guard let opened = try? FileSystem.status(of: fd), opened.inode == status.inode, opened.type == .regular else {
-            FileSystem.close(fd)
+        guard (try? content.status(ifStill: status)) != nil else {
             throw ChangerecError(
                 .unsafePath, "refusing to read '\(describe(path))': it was replaced while the layer was written")
         }
-        return fd
+        return content
     }
 
     /// Streams exactly `status.size` bytes of the open file into the tar (zeros if it shrank meanwhile) and
-    /// returns the SHA-256 of what was read.
-    private func copyContent(_ fd: FileDescriptor, path: RelativePath, status: FileStatus, state: inout LayerWriteState)
-        throws(ChangerecError) -> [UInt8]?
-    {
-        var hasher = SHA256()
-        var remaining = status.size
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
-        defer { buffer.deallocate() }
-        while remaining > 0 {
-            let want = Int(min(UInt64(buffer.count), remaining))
-            let got: Int
-            do {
-                got = try FileSystem.read(fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<want]))
-            } catch {
-                throw ChangerecError.system("read", path: describe(path), error)
-            }
-            if got == 0 {
-                state.addDrift(path, "shrank while read")
-                try state.tar.sink.write([UInt8](repeating: 0, count: Int(remaining)))
-                try state.tar.pad(status.size)
-                return nil
-            }
-            let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<got])
-            hasher.update(bufferPointer: chunk)
-            try state.tar.sink.write(chunk)
-            remaining -= UInt64(got)
+    /// returns the SHA-256 of what was read; `nil` when it shrank.
+    private func copyContent(
+        _ content: borrowing ContentReader, path: RelativePath, status: FileStatus, state: inout LayerWriteState
+    ) throws(ChangerecError) -> [UInt8]? {
+        let sink = state.tar.sink
+        let (count, digest) = try content.digest(
+            limit: status.size, readFailed: { ChangerecError.system("read", path: describe(path), $0) },
+            sink: { (chunk) throws(ChangerecError) in try sink.write(chunk) })
+        if count < status.size {
+            state.addDrift(path, "shrank while read")
+            try sink.write([UInt8](repeating: 0, count: Int(status.size - count)))
         }
         try state.tar.pad(status.size)
-        return Array(hasher.finalize())
+        return count < status.size ? nil : digest
     }
 
+    /// Records drift when the object as it is now (`status`, `target`, `attributes`) no longer matches its
+    /// `expected` sealed state; its content is checked as it is copied.
     private func compare(
         _ path: RelativePath, status: FileStatus, target: [UInt8]?, attributes: [(name: [UInt8], value: [UInt8])],
         expected: FinalState, state: inout LayerWriteState
     ) {
-        var reasons: [String] = []
-        if status.type != expected.type { reasons.append("type") }
-        if status.permissions != expected.permissions { reasons.append("mode") }
-        if status.uid != expected.uid || status.gid != expected.gid { reasons.append("owner") }
-        if status.type == .regular && status.size != expected.size { reasons.append("size") }
-        if status.type != .directory
-            && (status.mtimeSeconds != expected.mtimeSeconds || status.mtimeNanoseconds != expected.mtimeNanoseconds)
-        {
-            reasons.append("mtime")
-        }
-        if status.type == .symlink && target != expected.symlinkTarget { reasons.append("symlink target") }
-        if (status.type == .characterDevice || status.type == .blockDevice) && status.rdev != expected.rdev {
-            reasons.append("device number")
-        }
-        let digest = attributes.isEmpty ? nil : ContentDigest.ofXattrList(attributes)
-        if digest != expected.xattrDigest { reasons.append("xattrs") }
+        let now = FinalState(
+            status: status, symlinkTarget: target, contentDigest: nil,
+            xattrDigest: ContentDigest.ofXattrList(attributes))
+        let reasons = Drift.reasons(sealed: expected, now: now)
         if !reasons.isEmpty { state.addDrift(path, reasons.joined(separator: ", ")) }
     }
 
