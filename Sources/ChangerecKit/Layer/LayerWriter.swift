@@ -79,13 +79,29 @@ public struct LayerWriter {
     private func writeObject(_ path: RelativePath, expected: FinalState?, state: inout LayerWriteState)
         throws(ChangerecError)
     {
-        guard !path.isRoot else { return }
+        guard !path.isRoot, let object = try readObject(path, state: &state) else { return }
+        if let expected { compare(path, object, expected: expected, state: &state) }
+        try writeEntry(path, object, expected: expected, state: &state)
+    }
+
+    /// What ROOT holds now at one path, as its entry needs it.
+    private struct Object {
+        /// The open directory holding it.
+        var directory: FileDescriptor
+        var status: FileStatus
+        var target: [UInt8]?
+        var attributes: [(name: [UInt8], value: [UInt8])]
+    }
+
+    /// Reads the status, extended attributes and symbolic link target of `path`; `nil`, with the drift
+    /// recorded, when it is gone, or when tar cannot hold it (a socket, recorded as skipped).
+    private func readObject(_ path: RelativePath, state: inout LayerWriteState) throws(ChangerecError) -> Object? {
         let directory: FileDescriptor
         switch try state.parent(of: path, rootPath: rootPath) {
         case .open(let open): directory = open
         case .gone(let reason):
             state.addDrift(path, reason)
-            return
+            return nil
         }
         let name = path.name
         let status: FileStatus
@@ -93,42 +109,55 @@ public struct LayerWriter {
             status = try FileSystem.status(of: name, in: directory)
         } catch let error where error.meansNoSuchPathBeneath {
             state.addDrift(path, "gone")
-            return
+            return nil
         } catch {
             throw ChangerecError.system("stat", path: describe(path), error)
         }
-        var header = TarHeader(name: path.bytes, kind: .regular, mode: status.permissions)
-        header.uid = status.uid
-        header.gid = status.gid
-        (header.mtimeSeconds, header.mtimeNanoseconds) = clamp(status, state.options.sourceDateEpoch)
-        let attributes: [(name: [UInt8], value: [UInt8])]
+        var object = Object(directory: directory, status: status, attributes: [])
         do {
-            attributes = try Xattrs.all(of: name, in: directory)
+            object.attributes = try Xattrs.all(of: name, in: directory)
         } catch .notSupported {
-            attributes = []  // a file system without extended attributes
+            object.attributes = []  // a file system without extended attributes
         } catch let error where error.meansNoSuchPathBeneath {
             state.addDrift(path, "gone")
-            return
+            return nil
         } catch {
             throw ChangerecError.system("read the extended attributes of", path: describe(path), error)
         }
-        header.xattrs = attributes
-        var target: [UInt8]?
+        switch status.type {
+        case .symlink:
+            do {
+                object.target = try FileSystem.symlinkTarget(of: name, in: directory)
+            } catch let error where error.meansNoSuchPathBeneath {
+                state.addDrift(path, "gone")
+                return nil
+            } catch {
+                throw ChangerecError.system("read symbolic link", path: describe(path), error)
+            }
+        case .socket, .unknown:
+            state.skipped.append(path)
+            return nil
+        case .directory, .regular, .fifo, .characterDevice, .blockDevice:
+            break
+        }
+        return object
+    }
+
+    /// The tar header of `object` at `path`, as written when it is the first name of its inode.
+    private func tarHeader(_ path: RelativePath, _ object: Object, options: LayerOptions) -> TarHeader {
+        let status = object.status
+        var header = TarHeader(name: path.bytes, kind: .regular, mode: status.permissions)
+        header.uid = status.uid
+        header.gid = status.gid
+        (header.mtimeSeconds, header.mtimeNanoseconds) = clamp(status, options.sourceDateEpoch)
+        header.xattrs = object.attributes
         switch status.type {
         case .directory:
             header.kind = .directory
             header.name += [0x2F]
         case .symlink:
             header.kind = .symlink
-            do {
-                target = try FileSystem.symlinkTarget(of: name, in: directory)
-            } catch let error where error.meansNoSuchPathBeneath {
-                state.addDrift(path, "gone")
-                return
-            } catch {
-                throw ChangerecError.system("read symbolic link", path: describe(path), error)
-            }
-            header.linkName = target ?? []
+            header.linkName = object.target ?? []
         case .fifo:
             header.kind = .fifo
         case .characterDevice, .blockDevice:
@@ -136,15 +165,19 @@ public struct LayerWriter {
             header.deviceMajor = UInt32(
                 truncatingIfNeeded: (status.rdev >> 8) & 0xFFF | (status.rdev >> 32) & 0xFFFF_F000)
             header.deviceMinor = UInt32(truncatingIfNeeded: status.rdev & 0xFF | (status.rdev >> 12) & 0xFFFF_FF00)
-        case .socket, .unknown:
-            state.skipped.append(path)
-            return
-        case .regular:
+        case .regular, .socket, .unknown:
             break
         }
-        if let expected {
-            compare(path, status: status, target: target, attributes: attributes, expected: expected, state: &state)
-        }
+        return header
+    }
+
+    /// Writes the entry of `object` at `path`: a hard link to its inode's first name, or its header and, for
+    /// a regular file, its content, checked against the `expected` digest.
+    private func writeEntry(
+        _ path: RelativePath, _ object: Object, expected: FinalState?, state: inout LayerWriteState
+    ) throws(ChangerecError) {
+        let status = object.status
+        var header = tarHeader(path, object, options: state.options)
         // Every inode that is not a directory and has more than one name — a file, but also a symbolic link,
         // a fifo or a device node, since link(2) does not follow symbolic links — is written once, under its
         // first name in the layer; its other names are hard-link entries to that one (as Docker's archive
@@ -162,7 +195,7 @@ public struct LayerWriter {
             try state.tar.write(header)
         } else {
             // Opened before its header is written: a file gone meanwhile is drift, not half an entry.
-            guard let content = try openContent(name, in: directory, path: path, status: status) else {
+            guard let content = try openContent(path.name, in: object.directory, path: path, status: status) else {
                 state.addDrift(path, "gone")
                 return
             }
@@ -216,15 +249,12 @@ public struct LayerWriter {
         return count < status.size ? nil : digest
     }
 
-    /// Records drift when the object as it is now (`status`, `target`, `attributes`) no longer matches its
-    /// `expected` sealed state; its content is checked as it is copied.
-    private func compare(
-        _ path: RelativePath, status: FileStatus, target: [UInt8]?, attributes: [(name: [UInt8], value: [UInt8])],
-        expected: FinalState, state: inout LayerWriteState
-    ) {
+    /// Records drift when `object` as it is now no longer matches its `expected` sealed state; its content is
+    /// checked as it is copied.
+    private func compare(_ path: RelativePath, _ object: Object, expected: FinalState, state: inout LayerWriteState) {
         let now = FinalState(
-            status: status, symlinkTarget: target, contentDigest: nil,
-            xattrDigest: ContentDigest.ofXattrList(attributes))
+            status: object.status, symlinkTarget: object.target, contentDigest: nil,
+            xattrDigest: ContentDigest.ofXattrList(object.attributes))
         let reasons = Drift.reasons(sealed: expected, now: now)
         if !reasons.isEmpty { state.addDrift(path, reasons.joined(separator: ", ")) }
     }
