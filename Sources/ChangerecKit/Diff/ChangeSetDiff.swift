@@ -93,27 +93,30 @@ public enum ChangeSetDiff {
         func add(_ name: String, _ x: String, _ y: String) {
             if x != y { fields.append(PathDifference.Field(name: name, old: x, new: y)) }
         }
+        // The final states through the seal's one comparison; each differing field rendered as people read it.
+        let differing = FinalState.differences(a.after, b.after)
+        func addState(_ field: FinalState.Fields, _ name: String, _ render: (FinalState?) -> String) {
+            if differing.contains(field) { add(name, render(a.after), render(b.after)) }
+        }
         add("kind", a.kind.rawValue, b.kind.rawValue)
         add("existence", existence(a), existence(b))
         add("type", a.type.name, b.type.name)
         add(
             "target", a.symlinkTarget.map(RelativePath.escaped) ?? "-", b.symlinkTarget.map(RelativePath.escaped) ?? "-"
         )
-        add("content", digest(a.after?.contentDigest), digest(b.after?.contentDigest))
+        addState(.contentDigest, "content") { digest($0?.contentDigest) }
         if a.after?.type == .regular || b.after?.type == .regular {
-            add("size", a.after.map { String($0.size) } ?? "-", b.after.map { String($0.size) } ?? "-")
+            addState(.size, "size") { $0.map { String($0.size) } ?? "-" }
         }
-        add(
-            "mode", a.after.map { OctalMode.string($0.permissions) } ?? "-",
-            b.after.map { OctalMode.string($0.permissions) } ?? "-")
-        add("owner", a.after.map { "\($0.uid):\($0.gid)" } ?? "-", b.after.map { "\($0.uid):\($0.gid)" } ?? "-")
-        add("xattrs", digest(a.after?.xattrDigest, none: "none"), digest(b.after?.xattrDigest, none: "none"))
+        addState(.permissions, "mode") { $0.map { OctalMode.string($0.permissions) } ?? "-" }
+        addState(.owner, "owner") { $0.map { "\($0.uid):\($0.gid)" } ?? "-" }
+        addState(.xattrDigest, "xattrs") { digest($0?.xattrDigest, none: "none") }
         if [a.type, b.type].contains(where: { $0 == .characterDevice || $0 == .blockDevice }) {
-            add("rdev", a.after.map { String($0.rdev) } ?? "-", b.after.map { String($0.rdev) } ?? "-")
+            addState(.rdev, "rdev") { $0.map { String($0.rdev) } ?? "-" }
         }
         // A directory's mtime moves with its entries, which are compared one by one.
         if !options.ignoreMtime && a.type != .directory && b.type != .directory {
-            add("mtime", mtime(a.after), mtime(b.after))
+            addState(.mtime, "mtime", mtime)
         }
         add("renamed_from", a.renamedFrom?.description ?? "-", b.renamedFrom?.description ?? "-")
         // The kind says it when one side deleted the path; the per-field "absent" lines would only repeat it.

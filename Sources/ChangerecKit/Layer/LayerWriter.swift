@@ -1,41 +1,5 @@
 import ChangerecSystem
-import Crypto
 import SystemPackage
-
-/// How a layer is written.
-public struct LayerOptions: Sendable {
-    public var gzip = true
-    /// Clamp every mtime to this (seconds since the epoch), as `SOURCE_DATE_EPOCH` asks.
-    public var sourceDateEpoch: Int64?
-    /// Write the tree as it is now even where it no longer matches the seal.
-    public var allowDrift = false
-    /// Called now and then with (entries, uncompressed bytes) written so far.
-    public var progress: (@Sendable (Int, UInt64) -> Void)?
-
-    public init() {}
-}
-
-/// A path whose state in ROOT no longer matches what the seal recorded after the step.
-public struct Drift: Sendable, Equatable, CustomStringConvertible {
-    public var path: RelativePath
-    public var reason: String
-    public var description: String { "\(path) (\(reason))" }
-}
-
-/// A written layer: its digests as `sha256:HEX`, sizes and what went into it.
-public struct LayerResult: Sendable {
-    public var diffID: String
-    public var digest: String
-    /// Bytes of the blob as written (compressed when gzip).
-    public var size: UInt64
-    public var uncompressedSize: UInt64
-    public var entries: Int
-    public var mediaType: String
-    /// Paths that differed from the seal (written as they are now; only with `allowDrift`).
-    public var drift: [Drift]
-    /// Objects tar cannot hold (sockets), left out.
-    public var skipped: [RelativePath]
-}
 
 /// Writes a layer from a plan, reading the final tree beneath ROOT and nothing else.
 ///
@@ -64,7 +28,7 @@ public struct LayerWriter {
     {
         try Self.checkNames(plan, rootPath: rootPath)
         let sink = try BlobSink(descriptor: output, path: outputPath, gzip: options.gzip)
-        var state = WriteState(tar: TarWriter(sink: sink), options: options, root: root)
+        var state = LayerWriteState(tar: TarWriter(sink: sink), options: options, root: root)
         for item in plan.items {
             switch item {
             case .object(let path, let expected):
@@ -112,16 +76,32 @@ public struct LayerWriter {
 
     // MARK: - Objects
 
-    private func writeObject(_ path: RelativePath, expected: FinalState?, state: inout WriteState)
+    private func writeObject(_ path: RelativePath, expected: FinalState?, state: inout LayerWriteState)
         throws(ChangerecError)
     {
-        guard !path.isRoot else { return }
+        guard !path.isRoot, let object = try readObject(path, state: &state) else { return }
+        if let expected { compare(path, object, expected: expected, state: &state) }
+        try writeEntry(path, object, expected: expected, state: &state)
+    }
+
+    /// What ROOT holds now at one path, as its entry needs it.
+    private struct Object {
+        /// The open directory holding it.
+        var directory: FileDescriptor
+        var status: FileStatus
+        var target: [UInt8]?
+        var attributes: [(name: [UInt8], value: [UInt8])]
+    }
+
+    /// Reads the status, extended attributes and symbolic link target of `path`; `nil`, with the drift
+    /// recorded, when it is gone, or when tar cannot hold it (a socket, recorded as skipped).
+    private func readObject(_ path: RelativePath, state: inout LayerWriteState) throws(ChangerecError) -> Object? {
         let directory: FileDescriptor
         switch try state.parent(of: path, rootPath: rootPath) {
         case .open(let open): directory = open
         case .gone(let reason):
             state.addDrift(path, reason)
-            return
+            return nil
         }
         let name = path.name
         let status: FileStatus
@@ -129,42 +109,55 @@ public struct LayerWriter {
             status = try FileSystem.status(of: name, in: directory)
         } catch let error where error.meansNoSuchPathBeneath {
             state.addDrift(path, "gone")
-            return
+            return nil
         } catch {
             throw ChangerecError.system("stat", path: describe(path), error)
         }
-        var header = TarHeader(name: path.bytes, kind: .regular, mode: status.permissions)
-        header.uid = status.uid
-        header.gid = status.gid
-        (header.mtimeSeconds, header.mtimeNanoseconds) = clamp(status, state.options.sourceDateEpoch)
-        let attributes: [(name: [UInt8], value: [UInt8])]
+        var object = Object(directory: directory, status: status, attributes: [])
         do {
-            attributes = try Xattrs.all(of: name, in: directory)
+            object.attributes = try Xattrs.all(of: name, in: directory)
         } catch .notSupported {
-            attributes = []  // a file system without extended attributes
+            object.attributes = []  // a file system without extended attributes
         } catch let error where error.meansNoSuchPathBeneath {
             state.addDrift(path, "gone")
-            return
+            return nil
         } catch {
             throw ChangerecError.system("read the extended attributes of", path: describe(path), error)
         }
-        header.xattrs = attributes
-        var target: [UInt8]?
+        switch status.type {
+        case .symlink:
+            do {
+                object.target = try FileSystem.symlinkTarget(of: name, in: directory)
+            } catch let error where error.meansNoSuchPathBeneath {
+                state.addDrift(path, "gone")
+                return nil
+            } catch {
+                throw ChangerecError.system("read symbolic link", path: describe(path), error)
+            }
+        case .socket, .unknown:
+            state.skipped.append(path)
+            return nil
+        case .directory, .regular, .fifo, .characterDevice, .blockDevice:
+            break
+        }
+        return object
+    }
+
+    /// The tar header of `object` at `path`, as written when it is the first name of its inode.
+    private func tarHeader(_ path: RelativePath, _ object: Object, options: LayerOptions) -> TarHeader {
+        let status = object.status
+        var header = TarHeader(name: path.bytes, kind: .regular, mode: status.permissions)
+        header.uid = status.uid
+        header.gid = status.gid
+        (header.mtimeSeconds, header.mtimeNanoseconds) = clamp(status, options.sourceDateEpoch)
+        header.xattrs = object.attributes
         switch status.type {
         case .directory:
             header.kind = .directory
             header.name += [0x2F]
         case .symlink:
             header.kind = .symlink
-            do {
-                target = try FileSystem.symlinkTarget(of: name, in: directory)
-            } catch let error where error.meansNoSuchPathBeneath {
-                state.addDrift(path, "gone")
-                return
-            } catch {
-                throw ChangerecError.system("read symbolic link", path: describe(path), error)
-            }
-            header.linkName = target ?? []
+            header.linkName = object.target ?? []
         case .fifo:
             header.kind = .fifo
         case .characterDevice, .blockDevice:
@@ -172,15 +165,19 @@ public struct LayerWriter {
             header.deviceMajor = UInt32(
                 truncatingIfNeeded: (status.rdev >> 8) & 0xFFF | (status.rdev >> 32) & 0xFFFF_F000)
             header.deviceMinor = UInt32(truncatingIfNeeded: status.rdev & 0xFF | (status.rdev >> 12) & 0xFFFF_FF00)
-        case .socket, .unknown:
-            state.skipped.append(path)
-            return
-        case .regular:
+        case .regular, .socket, .unknown:
             break
         }
-        if let expected {
-            compare(path, status: status, target: target, attributes: attributes, expected: expected, state: &state)
-        }
+        return header
+    }
+
+    /// Writes the entry of `object` at `path`: a hard link to its inode's first name, or its header and, for
+    /// a regular file, its content, checked against the `expected` digest.
+    private func writeEntry(
+        _ path: RelativePath, _ object: Object, expected: FinalState?, state: inout LayerWriteState
+    ) throws(ChangerecError) {
+        let status = object.status
+        var header = tarHeader(path, object, options: state.options)
         // Every inode that is not a directory and has more than one name — a file, but also a symbolic link,
         // a fifo or a device node, since link(2) does not follow symbolic links — is written once, under its
         // first name in the layer; its other names are hard-link entries to that one (as Docker's archive
@@ -198,11 +195,10 @@ public struct LayerWriter {
             try state.tar.write(header)
         } else {
             // Opened before its header is written: a file gone meanwhile is drift, not half an entry.
-            guard let content = try openContent(name, in: directory, path: path, status: status) else {
+            guard let content = try openContent(path.name, in: object.directory, path: path, status: status) else {
                 state.addDrift(path, "gone")
                 return
             }
-            defer { FileSystem.close(content) }
             if linked { state.links[identity] = path }
             header.size = status.size
             try state.tar.write(header)
@@ -216,12 +212,11 @@ public struct LayerWriter {
 
     /// Opens the regular file `status` describes for reading; `nil` when it is gone.
     private func openContent(_ name: [UInt8], in directory: FileDescriptor, path: RelativePath, status: FileStatus)
-        throws(ChangerecError) -> FileDescriptor?
+        throws(ChangerecError) -> ContentReader?
     {
-        let fd: FileDescriptor
+        let content: ContentReader
         do {
-            fd = try FileSystem.open(
-                name, relativeTo: directory, .readOnly, options: [.noFollow, .nonBlocking, .noControllingTerminal])
+            content = try ContentReader(name, in: directory)
         } catch .noSuchFileOrDirectory {
             return nil
         } catch .tooManySymbolicLinkLevels {
@@ -230,70 +225,41 @@ public struct LayerWriter {
         } catch {
             throw ChangerecError.system("open", path: describe(path), error)
         }
-        guard let opened = try? FileSystem.status(of: fd), opened.inode == status.inode, opened.type == .regular else {
-            FileSystem.close(fd)
+        guard (try? content.status(ifStill: status)) != nil else {
             throw ChangerecError(
                 .unsafePath, "refusing to read '\(describe(path))': it was replaced while the layer was written")
         }
-        return fd
+        return content
     }
 
     /// Streams exactly `status.size` bytes of the open file into the tar (zeros if it shrank meanwhile) and
-    /// returns the SHA-256 of what was read.
-    private func copyContent(_ fd: FileDescriptor, path: RelativePath, status: FileStatus, state: inout WriteState)
-        throws(ChangerecError) -> [UInt8]?
-    {
-        var hasher = SHA256()
-        var remaining = status.size
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
-        defer { buffer.deallocate() }
-        while remaining > 0 {
-            let want = Int(min(UInt64(buffer.count), remaining))
-            let got: Int
-            do {
-                got = try FileSystem.read(fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<want]))
-            } catch {
-                throw ChangerecError.system("read", path: describe(path), error)
-            }
-            if got == 0 {
-                state.addDrift(path, "shrank while read")
-                try state.tar.sink.write([UInt8](repeating: 0, count: Int(remaining)))
-                try state.tar.pad(status.size)
-                return nil
-            }
-            let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<got])
-            hasher.update(bufferPointer: chunk)
-            try state.tar.sink.write(chunk)
-            remaining -= UInt64(got)
+    /// returns the SHA-256 of what was read; `nil` when it shrank.
+    private func copyContent(
+        _ content: borrowing ContentReader, path: RelativePath, status: FileStatus, state: inout LayerWriteState
+    ) throws(ChangerecError) -> [UInt8]? {
+        let sink = state.tar.sink
+        let (count, digest) = try content.digest(
+            limit: status.size, readFailed: { ChangerecError.system("read", path: describe(path), $0) },
+            sink: { (chunk) throws(ChangerecError) in try sink.write(chunk) })
+        if count < status.size {
+            state.addDrift(path, "shrank while read")
+            try sink.write([UInt8](repeating: 0, count: Int(status.size - count)))
         }
         try state.tar.pad(status.size)
-        return Array(hasher.finalize())
+        return count < status.size ? nil : digest
     }
 
-    private func compare(
-        _ path: RelativePath, status: FileStatus, target: [UInt8]?, attributes: [(name: [UInt8], value: [UInt8])],
-        expected: FinalState, state: inout WriteState
-    ) {
-        var reasons: [String] = []
-        if status.type != expected.type { reasons.append("type") }
-        if status.permissions != expected.permissions { reasons.append("mode") }
-        if status.uid != expected.uid || status.gid != expected.gid { reasons.append("owner") }
-        if status.type == .regular && status.size != expected.size { reasons.append("size") }
-        if status.type != .directory
-            && (status.mtimeSeconds != expected.mtimeSeconds || status.mtimeNanoseconds != expected.mtimeNanoseconds)
-        {
-            reasons.append("mtime")
-        }
-        if status.type == .symlink && target != expected.symlinkTarget { reasons.append("symlink target") }
-        if (status.type == .characterDevice || status.type == .blockDevice) && status.rdev != expected.rdev {
-            reasons.append("device number")
-        }
-        let digest = attributes.isEmpty ? nil : ContentDigest.ofXattrList(attributes)
-        if digest != expected.xattrDigest { reasons.append("xattrs") }
+    /// Records drift when `object` as it is now no longer matches its `expected` sealed state; its content is
+    /// checked as it is copied.
+    private func compare(_ path: RelativePath, _ object: Object, expected: FinalState, state: inout LayerWriteState) {
+        let now = FinalState(
+            status: object.status, symlinkTarget: object.target, contentDigest: nil,
+            xattrDigest: ContentDigest.ofXattrList(object.attributes))
+        let reasons = Drift.reasons(sealed: expected, now: now)
         if !reasons.isEmpty { state.addDrift(path, reasons.joined(separator: ", ")) }
     }
 
-    private func checkGone(_ path: RelativePath, state: inout WriteState) throws(ChangerecError) {
+    private func checkGone(_ path: RelativePath, state: inout LayerWriteState) throws(ChangerecError) {
         guard case .open(let directory) = try state.parent(of: path, rootPath: rootPath) else { return }
         do {
             _ = try FileSystem.status(of: path.name, in: directory)
@@ -320,65 +286,4 @@ public struct LayerWriter {
 
     private func describe(_ path: RelativePath) -> String { printable(rootPath) + path.description }
 
-}
-
-/// What one layer write carries from entry to entry.
-private struct WriteState {
-    let tar: TarWriter
-    let options: LayerOptions
-    var entries = 0
-    var drift: [Drift] = []
-    var skipped: [RelativePath] = []
-    var links: [FileIdentity: RelativePath] = [:]
-    private let cursor: ParentCursor
-    private var lastProgress = Host.monotonicNanoseconds()
-
-    init(tar: TarWriter, options: LayerOptions, root: FileDescriptor) {
-        self.tar = tar
-        self.options = options
-        cursor = ParentCursor(root: root)
-    }
-
-    /// Where the parent directory of `path` stands: open, or gone (with the drift reason).
-    enum Parent {
-        case open(FileDescriptor)
-        case gone(String)
-    }
-
-    /// The open parent directory of `path`, reached beneath ROOT without following any symbolic link, or
-    /// why no such directory exists beneath ROOT any more.
-    ///
-    /// - Throws: a system error naming the directory for any failure but "no such path beneath ROOT".
-    func parent(of path: RelativePath, rootPath: [UInt8]) throws(ChangerecError) -> Parent {
-        switch cursor.directory(holding: path) {
-        case .success(let directory):
-            return .open(directory)
-        case .failure(.noSuchFileOrDirectory):
-            return .gone("gone")
-        case .failure(let error) where error.meansNoSuchPathBeneath:
-            // ENOTDIR or ELOOP: what the seal saw as a directory is now a file or a symbolic link.
-            return .gone(
-                "gone: a directory on its way is now a symbolic link or not a directory; nothing was read through it")
-        case .failure(let error):
-            throw ChangerecError.system("open", path: printable(rootPath) + (path.parent ?? .root).description, error)
-        }
-    }
-
-    /// Records drift, adding to the path's entry when it already has one (metadata, then content).
-    mutating func addDrift(_ path: RelativePath, _ reason: String) {
-        if let last = drift.last, last.path == path {
-            drift[drift.count - 1].reason += ", " + reason
-        } else {
-            drift.append(Drift(path: path, reason: reason))
-        }
-    }
-
-    mutating func reportProgress(_ sink: BlobSink) {
-        guard let progress = options.progress else { return }
-        let now = Host.monotonicNanoseconds()
-        if now - lastProgress > 250_000_000 {
-            lastProgress = now
-            progress(entries, sink.uncompressedSize)
-        }
-    }
 }

@@ -11,31 +11,21 @@ enum ContentDigest {
     ///
     /// - Throws: the `Errno` of any other failure to open or read it (`EACCES`, `EIO`, ...).
     static func ofFile(_ name: [UInt8], in directory: FileDescriptor, expected: FileStatus) throws(Errno) -> [UInt8]? {
-        let fd: FileDescriptor
+        let reader: ContentReader
         do {
-            fd = try FileSystem.open(
-                name, relativeTo: directory, .readOnly, options: [.noFollow, .nonBlocking, .noControllingTerminal])
+            reader = try ContentReader(name, in: directory)
         } catch let error where error.meansNoSuchPathBeneath {
             return nil  // gone, or (ELOOP from O_NOFOLLOW) replaced by a symbolic link since the stat
         }
-        defer { FileSystem.close(fd) }
         // The digest must describe the state the entry records: the same inode, unchanged since the stat
         // (`st_ctime` moves on every write and cannot be set back), and unchanged while it was read — a
         // straggler still writing would otherwise seal one size with another content.
-        let status = try FileSystem.status(of: fd)
-        guard status.type == .regular, status.inode == expected.inode, Self.sameChange(status, expected) else {
+        guard let status = try reader.status(ifStill: expected), Self.sameChange(status, expected) else {
             return nil
         }
-        var hasher = SHA256()
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
-        defer { buffer.deallocate() }
-        while true {
-            let count = try FileSystem.read(fd, into: buffer)
-            if count == 0 { break }
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-        }
-        guard Self.sameChange(try FileSystem.status(of: fd), expected) else { return nil }
-        return Array(hasher.finalize())
+        let digest = try reader.digest(readFailed: { $0 }).sha256
+        guard Self.sameChange(try reader.status(), expected) else { return nil }
+        return digest
     }
 
     private static func sameChange(_ a: FileStatus, _ b: FileStatus) -> Bool {
@@ -53,7 +43,7 @@ enum ContentDigest {
         } catch .notSupported {
             return nil  // a file system without extended attributes
         }
-        return attributes.isEmpty ? nil : ofXattrList(attributes)
+        return ofXattrList(attributes)
     }
 
     /// The SHA-256 of `bytes`, lowercase hex.
@@ -61,9 +51,10 @@ enum ContentDigest {
         Hex.string(SHA256.hash(data: bytes))
     }
 
-    static func ofXattrList(
-        _ attributes: [(name: [UInt8], value: [UInt8])]
-    ) -> [UInt8] {
+    /// The SHA-256 over `attributes` in the order given (`Xattrs.all` sorts them by name), as
+    /// ``ofXattrs(_:in:)`` hashes them; `nil` when there are none.
+    static func ofXattrList(_ attributes: [(name: [UInt8], value: [UInt8])]) -> [UInt8]? {
+        guard !attributes.isEmpty else { return nil }
         var hasher = SHA256()
         for attribute in attributes {
             for part in [attribute.name, attribute.value] {

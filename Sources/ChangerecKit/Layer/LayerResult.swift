@@ -1,0 +1,14 @@
+/// A written layer: its digests as `sha256:HEX`, sizes and what went into it.
+public struct LayerResult: Sendable {
+    public var diffID: String
+    public var digest: String
+    /// Bytes of the blob as written (compressed when gzip).
+    public var size: UInt64
+    public var uncompressedSize: UInt64
+    public var entries: Int
+    public var mediaType: String
+    /// Paths that differed from the seal (written as they are now; only with `allowDrift`).
+    public var drift: [Drift]
+    /// Objects tar cannot hold (sockets), left out.
+    public var skipped: [RelativePath]
+}
