@@ -30,8 +30,7 @@ public final class InotifyBackend: WatchBackend {
     /// Bytes of records read so far: what ``queuedAmount()`` counts for inotify.
     public private(set) var amountRead = 0
 
-    private let rootPath: [UInt8]
-    private let exclusions: Exclusions
+    private let tree: WatchedTree
     private let walker: TreeWalker
     private let inotify: Inotify
     private var pathOfWatch: [Int32: RelativePath] = [:]
@@ -55,13 +54,10 @@ public final class InotifyBackend: WatchBackend {
         | Inotify.Mask.moveSelf | Inotify.Mask.onlyDirectory
         | Inotify.Mask.excludeUnlinked
 
-    /// - Parameters:
-    ///   - root: an open descriptor of ROOT, kept open by the caller while the backend lives.
-    ///   - rootPath: ROOT's absolute path, for messages.
-    public init(root: FileDescriptor, rootPath: [UInt8], exclusions: Exclusions) throws(ChangerecError) {
-        self.rootPath = rootPath
-        self.exclusions = exclusions
-        walker = TreeWalker(root: root, rootPath: rootPath, exclusions: exclusions)
+    /// - Parameter tree: ROOT, whose descriptor the caller keeps open while the backend lives.
+    public init(tree: WatchedTree) throws(ChangerecError) {
+        self.tree = tree
+        walker = TreeWalker(tree: tree)
         do {
             inotify = try Inotify()
         } catch .tooManyOpenFiles {
@@ -97,7 +93,7 @@ public final class InotifyBackend: WatchBackend {
         }
         if records.isEmpty { return nil }
         var outputs: [WatchOutput] = []
-        var batch = Batch(root: walker.root, records: records)
+        var batch = Batch(root: tree.descriptor, records: records)
         for (index, record) in records.enumerated() {
             batch.index = index
             try handle(record, batch: batch, into: &outputs)
@@ -182,7 +178,7 @@ public final class InotifyBackend: WatchBackend {
         }
         guard let path = directory.appending(record.name) else { return }
 
-        if exclusions.contains(path) {
+        if tree.excludes(path) {
             // Moving something into changerec's own directory takes it out of the recorded tree.
             if completesMove { settlePendingMove(into: &outputs) }
             return
@@ -347,7 +343,7 @@ public final class InotifyBackend: WatchBackend {
             if arming {
                 throw ChangerecError(
                     .watchLimit,
-                    "cannot watch '\(printable(rootPath))\(path.isRoot ? "" : "/" + printable(path.bytes))': the inotify watch limit is exhausted (\(limit)); raise it (sysctl -w fs.inotify.max_user_watches=N) or run as root for --backend fanotify",
+                    "cannot watch '\(printable(tree.path))\(path.isRoot ? "" : "/" + printable(path.bytes))': the inotify watch limit is exhausted (\(limit)); raise it (sysctl -w fs.inotify.max_user_watches=N) or run as root for --backend fanotify",
                     errno: .noSpace)
             }
             if !unwatched.contains(path) {
@@ -361,7 +357,7 @@ public final class InotifyBackend: WatchBackend {
             }
         } catch {
             outputs.append(.note(JournalNote(.unwatchedDirectory, path: path, "cannot watch \(path): \(error)")))
-            if arming && path.isRoot { throw ChangerecError.system("watch", path: printable(rootPath), error) }
+            if arming && path.isRoot { throw ChangerecError.system("watch", path: printable(tree.path), error) }
         }
     }
 

@@ -65,13 +65,13 @@ struct Record: ParsableCommand {
         request.journal = journal.map(rawArgument)
         request.force = force
         request.waitForDescendants = wait
-        request.stallReaderUntilExit = Host.environment("CHANGEREC_TEST_STALL_READER") == "1"
-        request.crashPoint = Host.environment("CHANGEREC_TEST_CRASH_AT").flatMap(CrashPoint.init(parsing:))
         if !quiet { request.announce = { StandardStreams.writeError("changerec: \($0)\n") } }
 
         let outcome: RecordOutcome
+        let changeSet: ChangeSet
         do {
             outcome = try Recorder().record(request)
+            changeSet = try ChangeSet.load(journal: outcome.journal)
         } catch {
             switch error.code {
             case .commandNotFound: throw fail(error, status: 127)
@@ -81,7 +81,6 @@ struct Record: ParsableCommand {
         }
 
         if !quiet {
-            let changeSet = outcome.changeSet
             if json {
                 StandardStreams.writeError(changeSet.json.text + "\n")
             } else {
@@ -91,15 +90,15 @@ struct Record: ParsableCommand {
                 StandardStreams.writeError(text)
             }
         }
-        throw ExitCode(Self.exitStatus(outcome))
+        throw ExitCode(Self.exitStatus(outcome.termination, changeSet))
     }
 
     /// The command's status; but a command that succeeded while parts of ROOT could not be read (the
     /// change set may miss changes there) makes changerec fail with 125, as for its own errors. A failing
     /// command's status always wins: it is what the caller must see first.
-    static func exitStatus(_ outcome: RecordOutcome) -> Int32 {
-        let status = outcome.termination.shellStatus
-        let gaps = outcome.changeSet.gaps
+    static func exitStatus(_ termination: Termination, _ changeSet: ChangeSet) -> Int32 {
+        let status = termination.shellStatus
+        let gaps = changeSet.gaps
         guard status == 0, !gaps.isEmpty else { return status }
         StandardStreams.writeError(
             "changerec: \(gaps.count) path(s) under ROOT could not be read or watched, so the change set may miss changes (see the warnings); exiting 125\n"
