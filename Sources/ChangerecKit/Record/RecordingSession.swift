@@ -53,8 +53,8 @@ final class RecordingSession {
 
     // MARK: - Stages
 
-    /// Finds the command, routes the signals, creates the journal and chooses the watcher: everything that
-    /// can fail before the watcher is armed, with nothing watched yet.
+    /// Finds the command, routes the signals, creates the journal and chooses the watcher (fanotify marks
+    /// the file systems as it is made): everything up to the baseline walk. The step's clocks start here.
     ///
     /// - Parameter root: ROOT's canonical path and a descriptor of it (``openRoot(_:)``), which the caller
     ///   keeps open until the session has ended.

@@ -162,18 +162,11 @@ public final class InotifyBackend: WatchBackend {
         if !completesMove { settlePendingMove(into: &outputs) }
         // A watch dropped when its directory left ROOT may still deliver what was queued: ignore it.
         guard let directory = pathOfWatch[record.watch] else { return }
-        let isDirectory = mask & Inotify.Mask.isDirectory != 0
 
         if record.name.isEmpty {
             // Events on a watched directory itself: its parent's watch reports them by name, except
             // for ROOT, which has no watched parent.
-            guard directory.isRoot else { return }
-            if mask & (Inotify.Mask.deleteSelf | Inotify.Mask.moveSelf) != 0 {
-                outputs.append(
-                    .note(JournalNote(.rootMovedOrDeleted, "ROOT itself was moved or deleted during the step")))
-            } else if mask & Inotify.Mask.attrib != 0 {
-                outputs.append(.event(JournalEvent(.attrib, .root, isDirectory: true)))
-            }
+            if directory.isRoot { handleRootItself(mask, into: &outputs) }
             return
         }
         guard let path = directory.appending(record.name) else { return }
@@ -183,6 +176,23 @@ public final class InotifyBackend: WatchBackend {
             if completesMove { settlePendingMove(into: &outputs) }
             return
         }
+        try handle(mask, cookie: record.cookie, at: path, completesMove: completesMove, into: &outputs)
+        if mask & Inotify.Mask.isDirectory == 0 { identify(path, record, batch: batch, into: &outputs) }
+    }
+
+    private func handleRootItself(_ mask: UInt32, into outputs: inout [WatchOutput]) {
+        if mask & (Inotify.Mask.deleteSelf | Inotify.Mask.moveSelf) != 0 {
+            outputs.append(.note(JournalNote(.rootMovedOrDeleted, "ROOT itself was moved or deleted during the step")))
+        } else if mask & Inotify.Mask.attrib != 0 {
+            outputs.append(.event(JournalEvent(.attrib, .root, isDirectory: true)))
+        }
+    }
+
+    /// What a record says of the name `path`.
+    private func handle(
+        _ mask: UInt32, cookie: UInt32, at path: RelativePath, completesMove: Bool, into outputs: inout [WatchOutput]
+    ) throws(ChangerecError) {
+        let isDirectory = mask & Inotify.Mask.isDirectory != 0
         if mask & Inotify.Mask.create != 0 {
             outputs.append(.event(JournalEvent(.create, path, isDirectory: isDirectory)))
             // A directory the scan of its parent already reached is watched and listed: walking it
@@ -206,24 +216,30 @@ public final class InotifyBackend: WatchBackend {
             outputs.append(.event(JournalEvent(.attrib, path, isDirectory: isDirectory)))
         }
         if mask & Inotify.Mask.movedFrom != 0 {
-            pendingMove = (record.cookie, path, isDirectory)
+            pendingMove = (cookie, path, isDirectory)
         }
         if mask & Inotify.Mask.movedTo != 0 {
-            if completesMove, let source = pendingMove {
-                pendingMove = nil
-                outputs.append(.event(JournalEvent(.rename, source.path, to: path, isDirectory: isDirectory)))
-                if isDirectory { rebaseWatches(from: source.path, to: path) }
-            } else {
-                outputs.append(.event(JournalEvent(.moveIn, path, isDirectory: isDirectory)))
-                if isDirectory { try walk(from: path, mode: .prepareOnly, into: &outputs) }
-            }
-            // A directory created and renamed before its create event was read has no watch yet.
-            if isDirectory && watchOfPath[path] == nil {
-                try walk(from: path, mode: .synthesizeCreates, into: &outputs)
-            }
-            if isDirectory { arrivedDirectories.insert(path) }
+            try moved(to: path, isDirectory: isDirectory, completesMove: completesMove, into: &outputs)
         }
-        if !isDirectory { identify(path, record, batch: batch, into: &outputs) }
+    }
+
+    /// `IN_MOVED_TO`: the second half of a rename within ROOT, or a move into ROOT.
+    private func moved(
+        to path: RelativePath, isDirectory: Bool, completesMove: Bool, into outputs: inout [WatchOutput]
+    ) throws(ChangerecError) {
+        if completesMove, let source = pendingMove {
+            pendingMove = nil
+            outputs.append(.event(JournalEvent(.rename, source.path, to: path, isDirectory: isDirectory)))
+            if isDirectory { rebaseWatches(from: source.path, to: path) }
+        } else {
+            outputs.append(.event(JournalEvent(.moveIn, path, isDirectory: isDirectory)))
+            if isDirectory { try walk(from: path, mode: .prepareOnly, into: &outputs) }
+        }
+        // A directory created and renamed before its create event was read has no watch yet.
+        if isDirectory && watchOfPath[path] == nil {
+            try walk(from: path, mode: .synthesizeCreates, into: &outputs)
+        }
+        if isDirectory { arrivedDirectories.insert(path) }
     }
 
     /// Looks at the inode of a name the baseline cannot vouch for, once per name (again when it is made

@@ -59,32 +59,39 @@ struct TreeWalker {
             let device = mode == .rescan ? nil : (try? FileSystem.status(of: directory))?.device
             for entry in entries {
                 guard let child = path.appending(entry.name), !tree.excludes(child) else { continue }
-                let isDirectory = entry.type == .directory
                 let identity = device.map { FileIdentity(device: $0, inode: entry.inode) }
-                if !isDirectory, mode == .synthesizeCreates || mode == .prepareOnly, let identity {
-                    // A name that appeared whole (made before its directory was watched, or moved in) may
-                    // be a hard link to an inode of the baseline.
-                    outputs.append(.inode(identity))
-                }
-                switch mode {
-                case .baseline:
-                    baseline.record(child, entry.type, identity: identity)
-                case .synthesizeCreates:
-                    let target =
-                        entry.type == .symlink ? try? FileSystem.symlinkTarget(of: entry.name, in: directory) : nil
-                    outputs.append(
-                        .event(
-                            JournalEvent(
-                                .create, child, isDirectory: isDirectory, isSynthesized: true, symlinkTarget: target)))
-                case .rescan:
-                    let operation: JournalEvent.Operation = baseline.type(of: child) == nil ? .create : .touch
-                    outputs.append(
-                        .event(JournalEvent(operation, child, isDirectory: isDirectory, isSynthesized: true)))
-                case .prepareOnly:
-                    break
-                }
-                if isDirectory { stack.append(child) }
+                visit(
+                    entry, as: child, in: directory, identity: identity, mode: mode, baseline: &baseline,
+                    into: &outputs)
+                if entry.type == .directory { stack.append(child) }
             }
+        }
+    }
+
+    /// What `mode` makes of `entry`, named `child`, of the open `directory`.
+    private func visit(
+        _ entry: DirectoryEntry, as child: RelativePath, in directory: FileDescriptor, identity: FileIdentity?,
+        mode: Mode, baseline: inout Baseline, into outputs: inout [WatchOutput]
+    ) {
+        let isDirectory = entry.type == .directory
+        if !isDirectory, mode == .synthesizeCreates || mode == .prepareOnly, let identity {
+            // A name that appeared whole (made before its directory was watched, or moved in) may be a hard
+            // link to an inode of the baseline.
+            outputs.append(.inode(identity))
+        }
+        switch mode {
+        case .baseline:
+            baseline.record(child, entry.type, identity: identity)
+        case .synthesizeCreates:
+            let target = entry.type == .symlink ? try? FileSystem.symlinkTarget(of: entry.name, in: directory) : nil
+            outputs.append(
+                .event(
+                    JournalEvent(.create, child, isDirectory: isDirectory, isSynthesized: true, symlinkTarget: target)))
+        case .rescan:
+            let operation: JournalEvent.Operation = baseline.type(of: child) == nil ? .create : .touch
+            outputs.append(.event(JournalEvent(operation, child, isDirectory: isDirectory, isSynthesized: true)))
+        case .prepareOnly:
+            break
         }
     }
 
