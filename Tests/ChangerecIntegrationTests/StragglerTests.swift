@@ -69,7 +69,16 @@ struct StragglerTests {
                         """), directory: tree.root)
         _ = FileManager.default.createFile(atPath: stop, contents: nil)
         try Self.waitForStraggler(lock: lock)
-        #expect(record.status == 0, "\(record.stderr)")
+        // The straggler appends to s/log all through the seal: the seal may find it changed on every read
+        // and say so (unreadable, exit 125) rather than seal a state it never saw whole. Any other gap fails.
+        let churned =
+            "cannot read /s/log after the step (cannot read it: it changed or was replaced each time it was read"
+        let gaps = record.stderr.split(separator: "\n").filter { $0.contains("could not be read or watched") }
+        #expect(
+            record.status == 0
+                || (record.status == 125 && record.stderr.contains(churned) && gaps.count == 1
+                    && gaps[0].hasPrefix("changerec: 1 path(s)")),
+            "\(record.stderr)")
         #expect(
             record.stderr.contains(
                 "process(es) of the step were still running when it ended, and their later changes are not recorded"),

@@ -20,7 +20,7 @@ public final class JournalWriter {
     private var nextSequence: UInt64 = 1
     /// Bytes written to the file so far.
     private var written = 0
-    /// The ``RecordRequest/crashPoint`` test hook: the byte offset at which the process kills itself.
+    /// The ``RecordTestHooks/crashPoint`` test hook: the byte offset at which the process kills itself.
     private var crashOffset: Int?
 
     /// Takes over an open, empty, writable descriptor for `path` and writes the magic.
@@ -74,13 +74,13 @@ public final class JournalWriter {
         buffer.removeAll(keepingCapacity: true)
     }
 
-    /// The test hook behind ``RecordRequest/crashPoint``: the process kills itself with SIGKILL once
+    /// The test hook behind ``RecordTestHooks/crashPoint``: the process kills itself with SIGKILL once
     /// `bytes` more bytes than those appended so far have been written (by a later ``flush()``).
     func crash(afterMoreBytes bytes: Int) {
         crashOffset = written + buffer.count + bytes
     }
 
-    /// The test hook behind ``RecordRequest/crashPoint``: kills the process with SIGKILL, which no handler
+    /// The test hook behind ``RecordTestHooks/crashPoint``: kills the process with SIGKILL, which no handler
     /// sees, leaving what a crash or `kill -9` leaves.
     func crashNow() -> Never {
         ChildProcess.send(.kill, to: ChildProcess.currentID)

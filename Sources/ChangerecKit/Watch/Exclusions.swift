@@ -1,5 +1,5 @@
-/// Paths below ROOT that are never recorded: changerec's own `.changerec/` directory and the journal
-/// being written, wherever it is.
+/// Paths below ROOT that are never recorded: changerec's own `.changerec/` directory, the journal
+/// being written, wherever it is, and the mount points of pseudo file systems (``PseudoFileSystems``).
 public struct Exclusions: Sendable {
     public private(set) var paths: [RelativePath]
 

@@ -42,9 +42,7 @@ public final class FanotifyBackend: WatchBackend {
         | Fanotify.Mask.modify | Fanotify.Mask.closeWrite | Fanotify.Mask.onDirectory | Fanotify.Mask.openExec
 
     private let fanotify: Fanotify
-    private let root: FileDescriptor
-    private let rootPath: [UInt8]
-    private let exclusions: Exclusions
+    private let tree: WatchedTree
     private let walker: TreeWalker
     private let ownPID = ChildProcess.currentID
     private var baseline = Baseline()
@@ -71,14 +69,13 @@ public final class FanotifyBackend: WatchBackend {
 
     /// Creates the group and marks ROOT's file system and every file system mounted below ROOT.
     ///
+    /// - Parameter tree: ROOT, whose descriptor the caller keeps open while the backend lives.
     /// - Throws: `ChangerecError` with code `.backendUnavailable` and a one-line reason: no privilege
     ///   (EPERM), a kernel without the report flags (EINVAL), a file system that cannot be marked
     ///   (EOPNOTSUPP for overlayfs without nfs_export, EXDEV for a btrfs subvolume, ENODEV for FUSE).
-    public init(root: FileDescriptor, rootPath: [UInt8], exclusions: Exclusions) throws(ChangerecError) {
-        self.root = root
-        self.rootPath = rootPath
-        self.exclusions = exclusions
-        walker = TreeWalker(root: root, rootPath: rootPath, exclusions: exclusions)
+    public init(tree: WatchedTree) throws(ChangerecError) {
+        self.tree = tree
+        walker = TreeWalker(tree: tree)
         do {
             fanotify = try Fanotify()
         } catch .notPermitted {
@@ -96,9 +93,10 @@ public final class FanotifyBackend: WatchBackend {
         // chroot (or any root whose mount lies outside this process's view) no mount at or above ROOT is
         // listed, and a lookup would mark nothing. mountinfo only adds the mounts below ROOT.
         let listed = Mounts.list()
-        let holding = listed.flatMap { Self.mountHolding(rootPath, in: $0) }
-        try mark(root, shown: printable(rootPath), type: holding?.fileSystemType ?? "the file system of ROOT")
-        for mount in Self.mounts(below: rootPath, in: listed ?? [], skipping: holding?.device) {
+        let holding = listed.flatMap { Self.mountHolding(tree.path, in: $0) }
+        try mark(
+            tree.descriptor, shown: printable(tree.path), type: holding?.fileSystemType ?? "the file system of ROOT")
+        for mount in Self.mounts(below: tree.path, in: listed ?? [], skipping: holding?.device) {
             // One that cannot be opened is not walked either: the walk notes it as unreadable.
             guard let fd = try? FileSystem.open(mount.mountPoint, .readOnly, options: .directory) else { continue }
             defer { FileSystem.close(fd) }
@@ -289,7 +287,7 @@ public final class FanotifyBackend: WatchBackend {
             return
         }
         guard let path = try path(of: entry, into: &outputs) else { return }
-        if exclusions.contains(path) { return }
+        if tree.excludes(path) { return }
         if !isDirectory, let object, mask & Fanotify.Mask.create == 0, !created.contains(path), !vouched(path) {
             keep(object)
         }
@@ -322,8 +320,8 @@ public final class FanotifyBackend: WatchBackend {
         else { return }
         var source = try path(of: oldEntry, into: &outputs)
         var target = try path(of: newEntry, into: &outputs)
-        if let path = source, exclusions.contains(path) { source = nil }
-        if let path = target, exclusions.contains(path) { target = nil }
+        if let path = source, tree.excludes(path) { source = nil }
+        if let path = target, tree.excludes(path) { target = nil }
         if let object, object == rootHandle {
             outputs.append(.note(JournalNote(.rootMovedOrDeleted, "ROOT itself was renamed during the step")))
         }
@@ -381,11 +379,11 @@ public final class FanotifyBackend: WatchBackend {
         defer { FileSystem.close(fd) }
         let found: RelativePath?
         if let current = FileHandles.currentPath(of: fd) {
-            found = JournalLocation.relative(current, below: rootPath) ?? (current == rootPath ? .root : nil)
+            found = JournalLocation.relative(current, below: tree.path) ?? (current == tree.path ? .root : nil)
         } else {
             // No /proc to read the descriptor's path from, or a path longer than a page (ENAMETOOLONG): walk up.
             do {
-                found = try FileSystem.relativePath(of: fd, below: walker.root).flatMap {
+                found = try FileSystem.relativePath(of: fd, below: tree.descriptor).flatMap {
                     $0.isEmpty ? RelativePath.root : RelativePath($0)
                 }
             } catch {
@@ -432,7 +430,7 @@ public final class FanotifyBackend: WatchBackend {
         if mountDescriptors[handle.fsid] == nil {
             // A file system below ROOT that is not marked yet: mountinfo did not list it (no /proc) or it was
             // mounted during the step. Marked now: at arming that is before the command starts.
-            let shown = rootPath == [0x2F] ? path.description : printable(rootPath) + path.description
+            let shown = tree.path == [0x2F] ? path.description : printable(tree.path) + path.description
             do {
                 try mark(directory, shown: shown, type: "a file system")
             } catch {

@@ -30,8 +30,7 @@ public final class InotifyBackend: WatchBackend {
     /// Bytes of records read so far: what ``queuedAmount()`` counts for inotify.
     public private(set) var amountRead = 0
 
-    private let rootPath: [UInt8]
-    private let exclusions: Exclusions
+    private let tree: WatchedTree
     private let walker: TreeWalker
     private let inotify: Inotify
     private var pathOfWatch: [Int32: RelativePath] = [:]
@@ -55,13 +54,10 @@ public final class InotifyBackend: WatchBackend {
         | Inotify.Mask.moveSelf | Inotify.Mask.onlyDirectory
         | Inotify.Mask.excludeUnlinked
 
-    /// - Parameters:
-    ///   - root: an open descriptor of ROOT, kept open by the caller while the backend lives.
-    ///   - rootPath: ROOT's absolute path, for messages.
-    public init(root: FileDescriptor, rootPath: [UInt8], exclusions: Exclusions) throws(ChangerecError) {
-        self.rootPath = rootPath
-        self.exclusions = exclusions
-        walker = TreeWalker(root: root, rootPath: rootPath, exclusions: exclusions)
+    /// - Parameter tree: ROOT, whose descriptor the caller keeps open while the backend lives.
+    public init(tree: WatchedTree) throws(ChangerecError) {
+        self.tree = tree
+        walker = TreeWalker(tree: tree)
         do {
             inotify = try Inotify()
         } catch .tooManyOpenFiles {
@@ -97,7 +93,7 @@ public final class InotifyBackend: WatchBackend {
         }
         if records.isEmpty { return nil }
         var outputs: [WatchOutput] = []
-        var batch = Batch(root: walker.root, records: records)
+        var batch = Batch(root: tree.descriptor, records: records)
         for (index, record) in records.enumerated() {
             batch.index = index
             try handle(record, batch: batch, into: &outputs)
@@ -166,27 +162,37 @@ public final class InotifyBackend: WatchBackend {
         if !completesMove { settlePendingMove(into: &outputs) }
         // A watch dropped when its directory left ROOT may still deliver what was queued: ignore it.
         guard let directory = pathOfWatch[record.watch] else { return }
-        let isDirectory = mask & Inotify.Mask.isDirectory != 0
 
         if record.name.isEmpty {
             // Events on a watched directory itself: its parent's watch reports them by name, except
             // for ROOT, which has no watched parent.
-            guard directory.isRoot else { return }
-            if mask & (Inotify.Mask.deleteSelf | Inotify.Mask.moveSelf) != 0 {
-                outputs.append(
-                    .note(JournalNote(.rootMovedOrDeleted, "ROOT itself was moved or deleted during the step")))
-            } else if mask & Inotify.Mask.attrib != 0 {
-                outputs.append(.event(JournalEvent(.attrib, .root, isDirectory: true)))
-            }
+            if directory.isRoot { handleRootItself(mask, into: &outputs) }
             return
         }
         guard let path = directory.appending(record.name) else { return }
 
-        if exclusions.contains(path) {
+        if tree.excludes(path) {
             // Moving something into changerec's own directory takes it out of the recorded tree.
             if completesMove { settlePendingMove(into: &outputs) }
             return
         }
+        try handle(mask, cookie: record.cookie, at: path, completesMove: completesMove, into: &outputs)
+        if mask & Inotify.Mask.isDirectory == 0 { identify(path, record, batch: batch, into: &outputs) }
+    }
+
+    private func handleRootItself(_ mask: UInt32, into outputs: inout [WatchOutput]) {
+        if mask & (Inotify.Mask.deleteSelf | Inotify.Mask.moveSelf) != 0 {
+            outputs.append(.note(JournalNote(.rootMovedOrDeleted, "ROOT itself was moved or deleted during the step")))
+        } else if mask & Inotify.Mask.attrib != 0 {
+            outputs.append(.event(JournalEvent(.attrib, .root, isDirectory: true)))
+        }
+    }
+
+    /// What a record says of the name `path`.
+    private func handle(
+        _ mask: UInt32, cookie: UInt32, at path: RelativePath, completesMove: Bool, into outputs: inout [WatchOutput]
+    ) throws(ChangerecError) {
+        let isDirectory = mask & Inotify.Mask.isDirectory != 0
         if mask & Inotify.Mask.create != 0 {
             outputs.append(.event(JournalEvent(.create, path, isDirectory: isDirectory)))
             // A directory the scan of its parent already reached is watched and listed: walking it
@@ -210,24 +216,30 @@ public final class InotifyBackend: WatchBackend {
             outputs.append(.event(JournalEvent(.attrib, path, isDirectory: isDirectory)))
         }
         if mask & Inotify.Mask.movedFrom != 0 {
-            pendingMove = (record.cookie, path, isDirectory)
+            pendingMove = (cookie, path, isDirectory)
         }
         if mask & Inotify.Mask.movedTo != 0 {
-            if completesMove, let source = pendingMove {
-                pendingMove = nil
-                outputs.append(.event(JournalEvent(.rename, source.path, to: path, isDirectory: isDirectory)))
-                if isDirectory { rebaseWatches(from: source.path, to: path) }
-            } else {
-                outputs.append(.event(JournalEvent(.moveIn, path, isDirectory: isDirectory)))
-                if isDirectory { try walk(from: path, mode: .prepareOnly, into: &outputs) }
-            }
-            // A directory created and renamed before its create event was read has no watch yet.
-            if isDirectory && watchOfPath[path] == nil {
-                try walk(from: path, mode: .synthesizeCreates, into: &outputs)
-            }
-            if isDirectory { arrivedDirectories.insert(path) }
+            try moved(to: path, isDirectory: isDirectory, completesMove: completesMove, into: &outputs)
         }
-        if !isDirectory { identify(path, record, batch: batch, into: &outputs) }
+    }
+
+    /// `IN_MOVED_TO`: the second half of a rename within ROOT, or a move into ROOT.
+    private func moved(
+        to path: RelativePath, isDirectory: Bool, completesMove: Bool, into outputs: inout [WatchOutput]
+    ) throws(ChangerecError) {
+        if completesMove, let source = pendingMove {
+            pendingMove = nil
+            outputs.append(.event(JournalEvent(.rename, source.path, to: path, isDirectory: isDirectory)))
+            if isDirectory { rebaseWatches(from: source.path, to: path) }
+        } else {
+            outputs.append(.event(JournalEvent(.moveIn, path, isDirectory: isDirectory)))
+            if isDirectory { try walk(from: path, mode: .prepareOnly, into: &outputs) }
+        }
+        // A directory created and renamed before its create event was read has no watch yet.
+        if isDirectory && watchOfPath[path] == nil {
+            try walk(from: path, mode: .synthesizeCreates, into: &outputs)
+        }
+        if isDirectory { arrivedDirectories.insert(path) }
     }
 
     /// Looks at the inode of a name the baseline cannot vouch for, once per name (again when it is made
@@ -347,7 +359,7 @@ public final class InotifyBackend: WatchBackend {
             if arming {
                 throw ChangerecError(
                     .watchLimit,
-                    "cannot watch '\(printable(rootPath))\(path.isRoot ? "" : "/" + printable(path.bytes))': the inotify watch limit is exhausted (\(limit)); raise it (sysctl -w fs.inotify.max_user_watches=N) or run as root for --backend fanotify",
+                    "cannot watch '\(printable(tree.path))\(path.isRoot ? "" : "/" + printable(path.bytes))': the inotify watch limit is exhausted (\(limit)); raise it (sysctl -w fs.inotify.max_user_watches=N) or run as root for --backend fanotify",
                     errno: .noSpace)
             }
             if !unwatched.contains(path) {
@@ -361,7 +373,7 @@ public final class InotifyBackend: WatchBackend {
             }
         } catch {
             outputs.append(.note(JournalNote(.unwatchedDirectory, path: path, "cannot watch \(path): \(error)")))
-            if arming && path.isRoot { throw ChangerecError.system("watch", path: printable(rootPath), error) }
+            if arming && path.isRoot { throw ChangerecError.system("watch", path: printable(tree.path), error) }
         }
     }
 

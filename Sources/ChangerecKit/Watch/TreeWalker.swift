@@ -20,9 +20,7 @@ struct TreeWalker {
 
     typealias Prepare = (RelativePath, FileDescriptor, inout [WatchOutput]) throws(ChangerecError) -> Void
 
-    let root: FileDescriptor
-    let rootPath: [UInt8]
-    let exclusions: Exclusions
+    let tree: WatchedTree
 
     func walk(
         from start: RelativePath, mode: Mode, baseline: inout Baseline, into outputs: inout [WatchOutput],
@@ -31,13 +29,13 @@ struct TreeWalker {
         if mode == .baseline && start.isRoot { baseline.armedAt = Host.wallClockNanoseconds() }
         var stack = [start]
         while let path = stack.popLast() {
-            if exclusions.contains(path) { continue }
+            if tree.excludes(path) { continue }
             let arming = mode == .baseline && path.isRoot
             let directory: FileDescriptor
             do {
-                directory = try FileSystem.openBeneath(path.bytes, in: root, .readOnly, options: .directory)
+                directory = try FileSystem.openBeneath(path.bytes, in: tree.descriptor, .readOnly, options: .directory)
             } catch {
-                if arming { throw ChangerecError.system("open", path: printable(rootPath), error) }
+                if arming { throw ChangerecError.system("open", path: printable(tree.path), error) }
                 // Gone or replaced since it was named: its own events say what happened. Anything else
                 // (EACCES, EIO, ...) hides what it holds, which is never silent.
                 if !error.meansNoSuchPathBeneath {
@@ -52,7 +50,7 @@ struct TreeWalker {
             do {
                 entries = try DirectoryReader.entries(of: directory)
             } catch {
-                if arming { throw ChangerecError.system("read directory", path: printable(rootPath), error) }
+                if arming { throw ChangerecError.system("read directory", path: printable(tree.path), error) }
                 outputs.append(.note(JournalNote(.unreadableDirectory, path: path, "cannot read \(path): \(error)")))
                 continue
             }
@@ -60,33 +58,40 @@ struct TreeWalker {
             // (one `fstat` per directory): below ROOT several file systems may number the same inodes.
             let device = mode == .rescan ? nil : (try? FileSystem.status(of: directory))?.device
             for entry in entries {
-                guard let child = path.appending(entry.name), !exclusions.contains(child) else { continue }
-                let isDirectory = entry.type == .directory
+                guard let child = path.appending(entry.name), !tree.excludes(child) else { continue }
                 let identity = device.map { FileIdentity(device: $0, inode: entry.inode) }
-                if !isDirectory, mode == .synthesizeCreates || mode == .prepareOnly, let identity {
-                    // A name that appeared whole (made before its directory was watched, or moved in) may
-                    // be a hard link to an inode of the baseline.
-                    outputs.append(.inode(identity))
-                }
-                switch mode {
-                case .baseline:
-                    baseline.record(child, entry.type, identity: identity)
-                case .synthesizeCreates:
-                    let target =
-                        entry.type == .symlink ? try? FileSystem.symlinkTarget(of: entry.name, in: directory) : nil
-                    outputs.append(
-                        .event(
-                            JournalEvent(
-                                .create, child, isDirectory: isDirectory, isSynthesized: true, symlinkTarget: target)))
-                case .rescan:
-                    let operation: JournalEvent.Operation = baseline.type(of: child) == nil ? .create : .touch
-                    outputs.append(
-                        .event(JournalEvent(operation, child, isDirectory: isDirectory, isSynthesized: true)))
-                case .prepareOnly:
-                    break
-                }
-                if isDirectory { stack.append(child) }
+                visit(
+                    entry, as: child, in: directory, identity: identity, mode: mode, baseline: &baseline,
+                    into: &outputs)
+                if entry.type == .directory { stack.append(child) }
             }
+        }
+    }
+
+    /// What `mode` makes of `entry`, named `child`, of the open `directory`.
+    private func visit(
+        _ entry: DirectoryEntry, as child: RelativePath, in directory: FileDescriptor, identity: FileIdentity?,
+        mode: Mode, baseline: inout Baseline, into outputs: inout [WatchOutput]
+    ) {
+        let isDirectory = entry.type == .directory
+        if !isDirectory, mode == .synthesizeCreates || mode == .prepareOnly, let identity {
+            // A name that appeared whole (made before its directory was watched, or moved in) may be a hard
+            // link to an inode of the baseline.
+            outputs.append(.inode(identity))
+        }
+        switch mode {
+        case .baseline:
+            baseline.record(child, entry.type, identity: identity)
+        case .synthesizeCreates:
+            let target = entry.type == .symlink ? try? FileSystem.symlinkTarget(of: entry.name, in: directory) : nil
+            outputs.append(
+                .event(
+                    JournalEvent(.create, child, isDirectory: isDirectory, isSynthesized: true, symlinkTarget: target)))
+        case .rescan:
+            let operation: JournalEvent.Operation = baseline.type(of: child) == nil ? .create : .touch
+            outputs.append(.event(JournalEvent(operation, child, isDirectory: isDirectory, isSynthesized: true)))
+        case .prepareOnly:
+            break
         }
     }
 

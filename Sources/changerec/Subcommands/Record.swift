@@ -65,14 +65,12 @@ struct Record: ParsableCommand, FailureStatus {
         request.journal = journal.map(rawArgument)
         request.force = force
         request.waitForDescendants = wait
-        request.stallReaderUntilExit = Host.environment("CHANGEREC_TEST_STALL_READER") == "1"
-        request.crashPoint = Host.environment("CHANGEREC_TEST_CRASH_AT").flatMap(CrashPoint.init(parsing:))
         if !quiet { request.announce = { StandardStreams.writeError("changerec: \($0)\n") } }
 
         let outcome = try Recorder().record(request)
+        let changeSet = try ChangeSet.load(journal: outcome.journal)
 
         if !quiet {
-            let changeSet = outcome.changeSet
             if json {
                 StandardStreams.writeError(changeSet.json.text + "\n")
             } else {
@@ -82,7 +80,7 @@ struct Record: ParsableCommand, FailureStatus {
                 StandardStreams.writeError(text)
             }
         }
-        throw ExitCode(Self.exitStatus(outcome))
+        throw ExitCode(Self.exitStatus(outcome.termination, changeSet))
     }
 
     /// 127 for a command not found, 126 for one not executable, 125 for changerec's own failures.
@@ -97,9 +95,9 @@ struct Record: ParsableCommand, FailureStatus {
     /// The command's status; but a command that succeeded while parts of ROOT could not be read (the
     /// change set may miss changes there) makes changerec fail with 125, as for its own errors. A failing
     /// command's status always wins: it is what the caller must see first.
-    static func exitStatus(_ outcome: RecordOutcome) -> Int32 {
-        let status = outcome.termination.shellStatus
-        let gaps = outcome.changeSet.gaps
+    static func exitStatus(_ termination: Termination, _ changeSet: ChangeSet) -> Int32 {
+        let status = termination.shellStatus
+        let gaps = changeSet.gaps
         guard status == 0, !gaps.isEmpty else { return status }
         StandardStreams.writeError(
             "changerec: \(gaps.count) path(s) under ROOT could not be read or watched, so the change set may miss changes (see the warnings); exiting 125\n"

@@ -1,5 +1,4 @@
 import ChangerecSystem
-import SystemPackage
 
 /// Picks the watcher: `auto` takes fanotify where it works and falls back to inotify with the reason.
 enum BackendChooser {
@@ -11,17 +10,15 @@ enum BackendChooser {
         var fallback: String?
     }
 
-    static func choose(
-        _ request: BackendChoice, root: FileDescriptor, rootPath: [UInt8], exclusions: Exclusions
-    ) throws(ChangerecError) -> Choice {
+    static func choose(_ request: BackendChoice, for tree: WatchedTree) throws(ChangerecError) -> Choice {
         switch request {
         case .inotify:
             return Choice(
-                backend: try InotifyBackend(root: root, rootPath: rootPath, exclusions: exclusions),
+                backend: try InotifyBackend(tree: tree),
                 reason: "chosen with --backend inotify")
         case .fanotify:
             do {
-                let backend = try FanotifyBackend(root: root, rootPath: rootPath, exclusions: exclusions)
+                let backend = try FanotifyBackend(tree: tree)
                 return Choice(
                     backend: backend,
                     reason:
@@ -31,20 +28,20 @@ enum BackendChooser {
                     error.errno == .notPermitted ? "run as root or pass --backend inotify" : "pass --backend inotify"
                 throw ChangerecError(
                     .backendUnavailable,
-                    "cannot watch '\(printable(rootPath))' with fanotify: \(error.message) (\(advice))",
+                    "cannot watch '\(printable(tree.path))' with fanotify: \(error.message) (\(advice))",
                     errno: error.errno)
 
             }
         case .auto:
             do {
-                let backend = try FanotifyBackend(root: root, rootPath: rootPath, exclusions: exclusions)
+                let backend = try FanotifyBackend(tree: tree)
                 return Choice(
                     backend: backend,
                     reason: "chosen by auto; marked \(backend.markedFilesystems.joined(separator: ", "))")
             } catch  where error.code == .backendUnavailable {
                 let reason = "fanotify is not available: \(error.message); using inotify"
                 return Choice(
-                    backend: try InotifyBackend(root: root, rootPath: rootPath, exclusions: exclusions),
+                    backend: try InotifyBackend(tree: tree),
                     reason: "chosen by auto: \(reason)", fallback: reason)
             }
         }

@@ -1,0 +1,309 @@
+import ChangerecSystem
+import SystemPackage
+
+/// One step being recorded, in the stages of the pipeline, each called once and in this order:
+/// ``prepare(_:root:hooks:)`` finds the command, routes the signals, creates the journal and chooses the
+/// watcher; ``arm()`` reads the baseline and writes the header; ``spawn()`` starts the command; ``run()``
+/// polls until it has ended; ``drain(after:)`` reads the kernel queue to empty and writes the exit record;
+/// ``seal(_:after:)`` writes the final state of every path the journal names.
+///
+/// Until the command starts, a failure removes the journal, which then holds no step. Once it has started,
+/// a failure leaves the journal as far as it got and says that it is incomplete.
+final class RecordingSession {
+    private let request: RecordRequest
+    private let hooks: RecordTestHooks
+    private let tree: WatchedTree
+    private let executable: [UInt8]
+    private let writer: JournalWriter
+    private let crash: CrashHook
+    private let backend: WatchBackend
+    /// Why this backend, for the journal header.
+    private let backendReason: String
+    private let tracker: ProcessTracker?
+    private var supervisor: ChildSupervisor
+    /// When the step began (wall clock, nanoseconds since the epoch), for the journal header.
+    private let startWall: Int64
+    private var log: StepLog
+    private var baseline = Baseline()
+    /// Made once the baseline is read, and used for both the seal's plan and its entries.
+    private lazy var sealer = SealBuilder(root: tree.descriptor, baseline: baseline, exclusions: tree.exclusions)
+
+    /// The journal's canonical path.
+    var journalPath: [UInt8] { writer.path }
+
+    private init(
+        _ request: RecordRequest, hooks: RecordTestHooks, tree: WatchedTree, executable: [UInt8],
+        writer: JournalWriter, crash: CrashHook, choice: BackendChooser.Choice, supervisor: ChildSupervisor
+    ) {
+        self.request = request
+        self.hooks = hooks
+        self.tree = tree
+        self.executable = executable
+        self.writer = writer
+        self.crash = crash
+        backend = choice.backend
+        backendReason = choice.reason
+        self.supervisor = supervisor
+        // Attribution matters only where the backend reports pids; the connector is opened before the
+        // command starts so its fork is seen.
+        tracker = backend.reportsProcesses ? ProcessTracker(recorder: ChildProcess.currentID) : nil
+        startWall = Host.wallClockNanoseconds()
+        log = StepLog(writer: writer, startClock: Host.monotonicNanoseconds(), tracker: tracker)
+    }
+
+    // MARK: - Stages
+
+    /// Finds the command, routes the signals, creates the journal and chooses the watcher (fanotify marks
+    /// the file systems as it is made): everything up to the baseline walk. The step's clocks start here.
+    ///
+    /// - Parameter root: ROOT's canonical path and a descriptor of it (``openRoot(_:)``), which the caller
+    ///   keeps open until the session has ended.
+    static func prepare(
+        _ request: RecordRequest, root: (path: [UInt8], descriptor: FileDescriptor), hooks: RecordTestHooks
+    ) throws(ChangerecError) -> RecordingSession {
+        guard let program = request.command.first else {
+            throw ChangerecError(.usage, "no command given; put it after '--', as in: changerec -- make install")
+        }
+        let executable = try CommandResolver.resolve(program, searchPath: Host.environment("PATH"))
+        let supervisor = try ChildSupervisor()
+        let writer = try createJournal(request, root: root)
+        let crash = CrashHook(point: hooks.crashPoint, writer: writer)
+        crash.begin(.arming)
+        let tree = WatchedTree(
+            descriptor: root.descriptor, path: root.path, exclusions: exclusions(journal: writer.path, root: root.path))
+        let choice: BackendChooser.Choice
+        do {
+            choice = try BackendChooser.choose(request.backend, for: tree)
+        } catch {
+            removeJournal(writer.path)
+            throw error
+        }
+        if let fallback = choice.fallback { request.announce?(fallback) }
+        return RecordingSession(
+            request, hooks: hooks, tree: tree, executable: executable, writer: writer, crash: crash,
+            choice: choice, supervisor: supervisor)
+    }
+
+    /// Arms the watcher (its watches or marks and the baseline of names, complete before it returns) and
+    /// writes the journal's header.
+    func arm() throws(ChangerecError) {
+        do {
+            let (armedBaseline, outputs) = try backend.arm()
+            baseline = armedBaseline
+            crash.end(.arming)
+            writer.append(.header(header()))
+            log.take(outputs)
+            try writer.flush()
+        } catch {
+            Self.removeJournal(journalPath)
+            throw error
+        }
+        crash.begin(.step)
+    }
+
+    /// Starts the command, with the terminal, standard streams and environment it would have without
+    /// changerec.
+    ///
+    /// - Throws: `.commandNotExecutable` when it cannot be started.
+    func spawn() throws(ChangerecError) {
+        do {
+            let child = try supervisor.spawn(executable, arguments: request.command)
+            tracker?.started(child)
+        } catch {
+            Self.removeJournal(journalPath)
+            throw ChangerecError(
+                .commandNotExecutable, "cannot execute '\(printable(request.command.first ?? []))': \(error)",
+                errno: error)
+        }
+    }
+
+    /// The step: one `poll` loop over the signals, the watcher and the process connector until the command
+    /// has ended (with `--wait`, every descendant too), writing what the watcher reports as it comes.
+    ///
+    /// - Returns: the command's termination.
+    func run() throws(ChangerecError) -> Termination {
+        do throws(ChangerecError) {
+            while !supervisor.isFinished(waitingForDescendants: request.waitForDescendants) {
+                try pollOnce()
+            }
+        } catch {
+            // Recording failed (a full disk, say) while the command runs: it is not abandoned. changerec
+            // waits for it — signals still reach it through the process group — and then reports.
+            throw incomplete(error, termination: supervisor.waitForCommand())
+        }
+        crash.end(.step)
+        // Invariant: the loop above runs until the command's termination is known.
+        return supervisor.termination ?? .exited(0)
+    }
+
+    /// Reads the kernel queue to empty, names the hard-link siblings of what changed, and writes the exit
+    /// record.
+    ///
+    /// - Returns: what ``seal(_:after:)`` is to seal.
+    func drain(after termination: Termination) throws(ChangerecError) -> SealBuilder.Plan {
+        crash.begin(.drain)
+        let endClock = Host.monotonicNanoseconds()
+        let stragglers = request.waitForDescendants ? [] : Descendants.running(below: ChildProcess.currentID)
+        do throws(ChangerecError) {
+            log.take(try backend.finish())
+            let plan = planSeal()
+            writer.append(
+                .exit(
+                    JournalExit(
+                        time: UInt64(max(0, endClock - log.startClock)), termination: termination,
+                        kernelEvents: backend.kernelEventCount, writtenEvents: writer.eventCount,
+                        overflowed: backend.overflowed, waited: request.waitForDescendants, stragglers: stragglers)))
+            crash.end(.drain)
+            return plan
+        } catch {
+            // The command has ended, but the journal could not be sealed (a full disk, say): say so.
+            throw incomplete(error, termination: termination)
+        }
+    }
+
+    /// Writes the final state of every path in `plan`, and the frame that ends the journal.
+    func seal(_ plan: SealBuilder.Plan, after termination: Termination) throws(ChangerecError) {
+        crash.begin(.seal)
+        do throws(ChangerecError) {
+            try sealer.seal(plan) { (entry) throws(ChangerecError) in
+                writer.append(.seal(entry))
+                if writer.sealCount % 4096 == 0 { try writer.flush() }
+            }
+            crash.end(.seal)
+            try writer.finish()
+        } catch {
+            throw incomplete(error, termination: termination)
+        }
+    }
+
+    // MARK: - Within the stages
+
+    /// One turn of the loop: waits until something is readable and handles it.
+    private func pollOnce() throws(ChangerecError) {
+        let readQueue = !(hooks.stallReaderUntilExit && supervisor.termination == nil)
+        var descriptors = [supervisor.descriptor]
+        if readQueue { descriptors.append(backend.descriptor) }
+        let trackerIndex = descriptors.count
+        if let fd = tracker?.descriptor { descriptors.append(fd) }
+        let ready: [Bool]
+        do {
+            ready = try Poll.waitReadable(descriptors)
+        } catch {
+            throw ChangerecError.system("poll", error)
+        }
+        if ready[0] { try supervisor.handleSignals() }
+        if readQueue && ready[1] {
+            log.take(try backend.readBatch() ?? [])
+            try writer.flush()
+        }
+        if ready.count > trackerIndex && ready[trackerIndex] { log.drainProcesses() }
+    }
+
+    /// The paths to seal. The other names of a hard-linked file changed with it, unreported: they are
+    /// written as touched. Every path to be sealed counts, the insides of a directory that arrived whole
+    /// (renamed, moved in) too: a linked file carried along in one keeps names elsewhere that the layer must
+    /// link again.
+    private func planSeal() -> SealBuilder.Plan {
+        var plan = sealer.paths(named: log.table.paths, wholeDirectories: log.table.wholeDirectories)
+        let siblings = sealer.hardLinkSiblings(
+            of: Set(plan.paths), reported: log.inodes, unidentified: log.unidentifiedName)
+        if !siblings.isEmpty {
+            log.take(siblings.map { .event(JournalEvent(.touch, $0, isSynthesized: true)) })
+            // Planned again only then: the siblings bring their ancestors, and maybe replaced directories.
+            plan = sealer.paths(named: log.table.paths, wholeDirectories: log.table.wholeDirectories)
+        }
+        return plan
+    }
+
+    private func header() -> JournalHeader {
+        JournalHeader(
+            root: tree.path, backend: backend.name, backendReason: backendReason, argv: request.command,
+            startNanoseconds: startWall, host: Host.name(), recorderPID: ChildProcess.currentID,
+            // fstat of a descriptor held open fails only on our own bug; the field is then absent.
+            rootIdentity: (try? FileSystem.status(of: tree.descriptor)).map {
+                JournalHeader.RootIdentity(device: $0.device, inode: $0.inode)
+            })
+    }
+
+    /// `error`, saying that the command ran to its end but the journal stops short: one line, which never
+    /// presents what was written as whole.
+    private func incomplete(_ error: ChangerecError, termination: Termination?) -> ChangerecError {
+        let status = termination.map { " (it exited with status \($0.shellStatus))" } ?? ""
+        return ChangerecError(
+            error.code,
+            "\(error.message); the command ran to its end\(status) but journal '\(printable(journalPath))' is incomplete",
+            errno: error.errno)
+    }
+
+    // MARK: - Preparing
+
+    /// ROOT, resolved to its canonical path and opened as a directory: `request.root`, or the current
+    /// directory when it is `nil`. The caller closes the descriptor.
+    ///
+    /// - Throws: `.notADirectory` when ROOT does not exist or is not a directory.
+    static func openRoot(_ given: [UInt8]?) throws(ChangerecError) -> (path: [UInt8], descriptor: FileDescriptor) {
+        let path = try canonicalRoot(given)
+        do {
+            return (path, try FileSystem.open(path, .readOnly, options: .directory))
+        } catch {
+            throw ChangerecError.system("open ROOT", path: printable(path), error)
+        }
+    }
+
+    private static func canonicalRoot(_ given: [UInt8]?) throws(ChangerecError) -> [UInt8] {
+        let path: [UInt8]
+        do throws(Errno) {
+            if let given {
+                path = try FileSystem.canonicalPath(given)
+            } else {
+                path = try FileSystem.currentDirectory()
+            }
+        } catch .noSuchFileOrDirectory {
+            throw ChangerecError(
+                .notADirectory,
+                "ROOT '\(printable(given ?? []))' does not exist; pass an existing directory with --root")
+        } catch {
+            throw ChangerecError.system("resolve ROOT", path: printable(given ?? []), error)
+        }
+        let status: FileStatus
+        do {
+            status = try FileSystem.status(of: path, in: .currentWorkingDirectory)
+        } catch {
+            throw ChangerecError.system("stat ROOT", path: printable(path), error)
+        }
+        guard status.type == .directory else {
+            throw ChangerecError(
+                .notADirectory, "ROOT '\(printable(given ?? path))' is not a directory; pass a directory with --root")
+        }
+        return path
+    }
+
+    /// Creates the journal and writes what it holds before anything is armed.
+    private static func createJournal(
+        _ request: RecordRequest, root: (path: [UInt8], descriptor: FileDescriptor)
+    ) throws(ChangerecError) -> JournalWriter {
+        let (descriptor, path) = try JournalLocation.create(
+            explicit: request.journal, root: root.path, rootDescriptor: root.descriptor, force: request.force)
+        let writer = JournalWriter(descriptor: descriptor, path: path)
+        do {
+            try writer.flush()
+        } catch {
+            removeJournal(path)
+            throw error
+        }
+        return writer
+    }
+
+    /// What is never recorded: changerec's own directory, the journal wherever it is below ROOT, and the
+    /// pseudo file systems mounted below ROOT.
+    private static func exclusions(journal: [UInt8], root: [UInt8]) -> Exclusions {
+        var excluded = [RelativePath(trusted: JournalLocation.directoryName)]
+        if let inside = JournalLocation.relative(journal, below: root) { excluded.append(inside) }
+        excluded += PseudoFileSystems.mountPoints(under: root)
+        return Exclusions(excluded)
+    }
+
+    private static func removeJournal(_ path: [UInt8]) {
+        try? FileSystem.unlink(path)
+    }
+}
