@@ -4,11 +4,13 @@ import Glibc
 public enum Requirement: Sendable, Hashable {
     case root
     case python
+    case strace
 
     public var isMet: Bool {
         switch self {
         case .root: getuid() == 0
         case .python: access("/usr/bin/python3", X_OK) == 0
+        case .strace: access("/usr/bin/strace", X_OK) == 0
         }
     }
 
@@ -16,6 +18,7 @@ public enum Requirement: Sendable, Hashable {
         switch self {
         case .root: "needs root (CAP_CHOWN, CAP_SYS_ADMIN for mounts and sysctls): run the tests as root"
         case .python: "needs /usr/bin/python3 for renameat2, O_TMPFILE and mmap workloads"
+        case .strace: "needs /usr/bin/strace to watch the binary's system calls (apt-get install strace)"
         }
     }
 }

@@ -7,6 +7,9 @@ extension Trait where Self == ConditionTrait {
     /// Skips unless `python3` is on the machine; some workloads need system calls the shell cannot make.
     public static var requiresPython: Self { requires(.python) }
 
+    /// Skips unless `strace` is on the machine, to see which system calls the binary makes.
+    public static var requiresStrace: Self { requires(.strace) }
+
     static func requires(_ requirement: Requirement) -> Self {
         .enabled(if: requirement.isMet, Comment(rawValue: requirement.missing))
     }

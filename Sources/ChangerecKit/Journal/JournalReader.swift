@@ -31,36 +31,41 @@ public final class JournalReader {
     public init(path: [UInt8]) throws(ChangerecError) {
         self.path = path
         let shown = printable(path)
+        let opened: FileDescriptor
         do {
             // O_NONBLOCK: a fifo given as a journal must not block the open; it is refused below.
-            descriptor = try FileSystem.open(path, .readOnly, options: .nonBlocking)
+            opened = try FileSystem.open(path, .readOnly, options: .nonBlocking)
         } catch .noSuchFileOrDirectory {
             throw ChangerecError(
                 .journalNotFound, "journal '\(shown)' does not exist; pass the path of a journal written by changerec")
         } catch {
             throw ChangerecError(.journalUnreadable, "cannot read journal '\(shown)': \(error)", errno: error)
         }
+        // The stored properties are set only once the journal is accepted: an initializer that throws after
+        // setting them all runs `deinit`, which would close the descriptor a second time — by then perhaps
+        // another thread's.
+        let status: FileStatus
         do {
-            let status = try FileSystem.status(of: descriptor)
+            status = try FileSystem.status(of: opened)
             guard status.type == .regular else {
-                FileSystem.close(descriptor)
                 throw ChangerecError(.journalUnreadable, "journal '\(shown)' is not a regular file")
             }
-            size = Int64(status.size)
-            let magic = try FileSystem.read(descriptor, count: JournalFormat.magic.count, at: 0)
+            let magic = try FileSystem.read(opened, count: JournalFormat.magic.count, at: 0)
             guard magic == JournalFormat.magic else {
-                FileSystem.close(descriptor)
                 throw ChangerecError(.journalUnreadable, "'\(shown)' is not a changerec journal (bad magic at byte 0)")
             }
         } catch let error as ChangerecError {
+            FileSystem.close(opened)
             throw error
         } catch let error as Errno {
-            FileSystem.close(descriptor)
+            FileSystem.close(opened)
             throw ChangerecError(.journalUnreadable, "cannot read journal '\(shown)': \(error)", errno: error)
         } catch {
-            FileSystem.close(descriptor)
+            FileSystem.close(opened)
             throw ChangerecError(.journalUnreadable, "cannot read journal '\(shown)': \(error)")
         }
+        descriptor = opened
+        size = Int64(status.size)
     }
 
     deinit { FileSystem.close(descriptor) }
