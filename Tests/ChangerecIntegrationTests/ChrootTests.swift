@@ -17,7 +17,9 @@ struct ChrootTests {
     func makeChroot() throws -> (TemporaryTree, Chroot) {
         let tree = try TemporaryTree()
         let chroot = try Chroot(in: tree.root, programs: Self.programs)
-        try tree.prepare("echo old > old && echo keep > keep && mkdir -p dir/sub && echo x > dir/sub/gone")
+        try tree.materialise([
+            .file("old", "old\n"), .file("keep", "keep\n"), .dir("dir", [.dir("sub", [.file("gone", "x\n")])]),
+        ])
         return (tree, chroot)
     }
 

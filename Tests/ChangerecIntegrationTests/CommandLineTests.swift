@@ -33,7 +33,7 @@ struct CommandLineTests {
     @Test("a command that is not executable gives 126 and one line")
     func commandNotExecutable() throws {
         let tree = try TemporaryTree()
-        try tree.prepare("echo 'echo hi' > script && chmod 0644 script")
+        try tree.materialise([.file("script", "echo hi\n").mode(0o644)])
         let result = try Run.changerec(["--", "./script"], directory: tree.root)
         #expect(result.status == 126)
         #expect(result.stderr.hasPrefix("changerec: cannot execute './script'"))
@@ -53,7 +53,7 @@ struct CommandLineTests {
     @Test("a ROOT that is a file is one line and a non-zero status")
     func rootNotADirectory() throws {
         let tree = try TemporaryTree()
-        try tree.prepare("echo x > file")
+        try tree.materialise([.file("file", "x\n")])
         let result = try Run.changerec(["--root", tree.path("file"), "--", "/bin/true"], directory: tree.root)
         #expect(result.status != 0)
         #expect(
@@ -85,7 +85,7 @@ struct CommandLineTests {
     @Test("the summary lists changes docker-diff style, then one line of totals")
     func summaryFormat() throws {
         let tree = try TemporaryTree()
-        try tree.prepare("echo old > gone && ln -s a link")
+        try tree.materialise([.file("gone", "old\n"), .symlink("link", "a")])
         let result = try Run.changerec(
             ["--", "/bin/sh", "-c", "rm gone && echo n > new && ln -sfn b link"], directory: tree.root)
         let lines = result.stderr.split(separator: "\n").map(String.init)
@@ -106,7 +106,7 @@ struct CommandLineTests {
     @Test("the journal and .changerec/ never appear in the change set, wherever the journal is")
     func selfExcluded() throws {
         let tree = try TemporaryTree()
-        try tree.prepare("mkdir out")
+        try tree.materialise([.dir("out")])
         let result = try Run.changerec(
             ["--journal", tree.path("out/step.journal"), "--", "/bin/sh", "-c", "echo x > f"], directory: tree.root)
         #expect(result.stderr.hasPrefix("A /f\nchangerec: "))
@@ -226,7 +226,7 @@ struct RenderingTests {
     @Test("show prints header, events, exit and seal")
     func showText() throws {
         let tree = try TemporaryTree()
-        try tree.prepare("mkdir d")
+        try tree.materialise([.dir("d")])
         let journal = tree.base + "/j.journal"
         _ = try Run.changerec(
             [

@@ -5,10 +5,10 @@ import Testing
 /// `changerec diff`: two steps, or two runs of one step, compared from their journals alone.
 @Suite("diff: compare two journals")
 struct DiffTests {
-    /// Records `script` in a fresh tree built by `prepare`, both run with `RUN` set to `run`.
-    func record(_ script: String, prepare: String = "", run: String) throws -> (TemporaryTree, String) {
+    /// Records `script`, run with `RUN` set to `run`, in a fresh tree holding what `specs` declares.
+    func record(_ script: String, tree specs: [TreeSpec] = [], run: String) throws -> (TemporaryTree, String) {
         let tree = try TemporaryTree()
-        if !prepare.isEmpty { try tree.prepare(prepare) }
+        try tree.materialise(specs)
         let journal = tree.base + "/\(run).journal"
         let result = try Run.changerec(
             ["--quiet", "--root", tree.root, "--journal", journal, "--", "/bin/sh", "-c", "RUN=\(run); " + script],
@@ -33,16 +33,18 @@ struct DiffTests {
 
     @Test("runs differing in one content, one symlink target, one mode and one mtime: exactly those, field by field")
     func fourDifferences() throws {
-        let prepare = "echo m > m && echo t > t && ln -s a link && touch -h -d @500 m t link"
+        let before: [TreeSpec] = [
+            .file("m", "m\n").mtime(500), .file("t", "t\n").mtime(500), .symlink("link", "a").mtime(500),
+        ]
         let script = """
             echo "content $RUN" > f && touch -d @1000 f
             rm link && ln -s "target-$RUN" link && touch -h -d @500 link
             if [ $RUN = one ]; then chmod 644 m; else chmod 600 m; fi; touch -d @500 m
             if [ $RUN = one ]; then touch -d @2000 t; else touch -d @3000 t; fi
             """
-        let (treeOne, one) = try record(script, prepare: prepare, run: "one")
+        let (treeOne, one) = try record(script, tree: before, run: "one")
         defer { withExtendedLifetime(treeOne) {} }
-        let (treeTwo, two) = try record(script, prepare: prepare, run: "two")
+        let (treeTwo, two) = try record(script, tree: before, run: "two")
         defer { withExtendedLifetime(treeTwo) {} }
         let result = try Run.changerec(["diff", one, two])
         #expect(result.status == 1)

@@ -60,7 +60,7 @@ struct FanotifyTests {
     @Test("after RENAME_EXCHANGE of two directories, changes inside them are recorded at their new paths")
     func exchangeKeepsPaths() throws {
         let tree = try TemporaryTree()
-        try tree.prepare("mkdir -p a/sa b/sb")
+        try tree.materialise([.dir("a", [.dir("sa")]), .dir("b", [.dir("sb")])])
         let truth = try GroundTruth.run(
             """
             python3 -c '
@@ -82,10 +82,10 @@ struct FanotifyTests {
 
     func tmpfsInsideRoot() throws {
         let tree = try TemporaryTree()
-        try tree.prepare("mkdir mnt")
+        try tree.materialise([.dir("mnt")])
         try #require(mount("changerec-inner", tree.path("mnt"), "tmpfs", 0, "size=64m") == 0, "mount: errno \(errno)")
         defer { umount2(tree.path("mnt"), Int32(MNT_DETACH)) }
-        try tree.prepare("mkdir mnt/kept && echo old > mnt/kept/old")
+        try tree.materialise([.dir("kept", [.file("old", "old\n")])], in: tree.path("mnt"))
         let truth = try GroundTruth.run(
             "echo new > mnt/new && mkdir -p mnt/deep/er && echo x > mnt/deep/er/x && rm mnt/kept/old", in: tree,
             backend: "fanotify")
@@ -151,7 +151,7 @@ struct FanotifyTests {
         let plain = try Run.changerec(["--", "/bin/sh", "-c", "echo x > f"], directory: tree.root)
         #expect(plain.stderr.contains("backend fanotify"))
 
-        try tree.prepare("mkdir lower upper work merged")
+        try tree.materialise([.dir("lower"), .dir("upper"), .dir("work"), .dir("merged")])
         let options = "lowerdir=\(tree.path("lower")),upperdir=\(tree.path("upper")),workdir=\(tree.path("work"))"
         try #require(mount("overlay", tree.path("merged"), "overlay", 0, options) == 0, "mount overlay: errno \(errno)")
         defer { umount2(tree.path("merged"), Int32(MNT_DETACH)) }
@@ -201,7 +201,7 @@ struct FanotifyTests {
     @Test("pseudo file systems below ROOT (a /proc, as when ROOT is /) are neither marked nor walked")
     func pseudoFileSystemsSkipped() throws {
         let tree = try TemporaryTree()
-        try tree.prepare("mkdir proc")
+        try tree.materialise([.dir("proc")])
         try #require(mount("proc", tree.path("proc"), "proc", 0, nil) == 0, "mount proc: errno \(errno)")
         defer { umount2(tree.path("proc"), Int32(MNT_DETACH)) }
         // Not the snapshot harness: reading a procfs (its kmsg) would block the test itself.

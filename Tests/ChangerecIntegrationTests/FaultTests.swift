@@ -18,12 +18,13 @@ struct FaultTests {
         let limit = try String(contentsOfFile: "/proc/sys/fs/inotify/max_queued_events", encoding: .utf8)
         let queued = Int(limit.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 16384
         let tree = try TemporaryTree()
-        try tree.prepare(
-            """
-            mkdir -p burst keep/sub old/inner gone/deep/er pre1/x pre2/x pre3/x
-            echo 1 > keep/a && echo 2 > keep/sub/b && echo 3 > old/c && echo 4 > old/inner/e && echo 5 > gone/deep/er/d
-            for d in pre1 pre2 pre3; do echo $d > $d/x/file; done
-            """)
+        try tree.materialise(
+            [
+                .dir("burst"),
+                .dir("keep", [.file("a", "1\n"), .dir("sub", [.file("b", "2\n")])]),
+                .dir("old", [.file("c", "3\n"), .dir("inner", [.file("e", "4\n")])]),
+                .dir("gone", [.dir("deep", [.dir("er", [.file("d", "5\n")])])]),
+            ] + ["pre1", "pre2", "pre3"].map { .dir($0, [.dir("x", [.file("file", $0 + "\n")])]) })
         // The stall hook leaves the queue unread until the command ends, so the burst overflows it for
         // certain; the changes before the burst are queued (and read) before the overflow record, those
         // after it only exist in the rescan.
@@ -63,8 +64,10 @@ struct FaultTests {
     func watchLimitWithChangingTree() throws {
         let tree = try TemporaryTree()
         // ROOT and 7 directories take 8 watches at arming; 12 leave room for 4 of the step's directories.
-        try tree.prepare(
-            "mkdir -p p1/q p2/q p3/q p4 && echo 0 > p1/file && echo 0 > p2/q/file && echo 0 > p3/q/file")
+        try tree.materialise([
+            .dir("p1", [.dir("q"), .file("file", "0\n")]), .dir("p2", [.dir("q", [.file("file", "0\n")])]),
+            .dir("p3", [.dir("q", [.file("file", "0\n")])]), .dir("p4"),
+        ])
         let truth = try GroundTruth.run(
             """
             set -e
@@ -177,8 +180,9 @@ struct FaultTests {
         let journal = small.path + "/step.journal"
         let ended = tree.outside + "/ended"
         // One move into ROOT is a handful of events, but the seal holds every path of the moved-in tree:
-        // 1,000 long names, far more than the 16 KiB the journal's file system has.
-        try tree.prepare(
+        // 1,000 long names, far more than the 16 KiB the journal's file system has: a bulk tree, made by a
+        // loop in the shell.
+        try tree.shell(
             "mkdir '\(tree.outside)/big' && cd '\(tree.outside)/big' && for i in $(seq 1000 1999); do : > f$i-\(String(repeating: "z", count: 100)); done"
         )
         let record = try Run.changerec(
@@ -221,7 +225,7 @@ struct FaultTests {
     func fullRootJournalElsewhere(backend: String) throws {
         let tree = try TemporaryTree()
         let small = try SmallTmpfs(at: tree.root, size: "256k")
-        try tree.prepare("mkdir d && echo 1 > d/a && echo 2 > b")
+        try tree.materialise([.dir("d", [.file("a", "1\n")]), .file("b", "2\n")])
         let truth = try GroundTruth.run(
             "echo more >> d/a && rm b && (dd if=/dev/zero of=big bs=4k 2>/dev/null || true) && (echo c > d/c || true)",
             in: tree, backend: backend)
@@ -262,7 +266,7 @@ struct FaultTests {
                 let point = "\(span.phase):\(bytes)"
                 let context = "seed \(seed), round \(round), \(backend), crash at \(point):"
                 let tree = try TemporaryTree()
-                try tree.prepare("mkdir -p old/sub && echo 1 > old/sub/a && echo 2 > old/b")
+                try tree.materialise([.dir("old", [.dir("sub", [.file("a", "1\n")]), .file("b", "2\n")])])
                 let journal = tree.base + "/crash.journal"
                 let record = try Run.changerec(
                     [

@@ -6,7 +6,7 @@ import Testing
 /// One way of changing an inode through a name that is gone, moved away or replaced by the seal.
 struct VanishingLinkCase: Sendable, CustomTestStringConvertible {
     var label: String
-    var prepare: [TreeSpec]
+    var tree: [TreeSpec]
     var script: String
     /// The name whose content or mode changed without an event of its own.
     var unreported: String
@@ -15,35 +15,35 @@ struct VanishingLinkCase: Sendable, CustomTestStringConvertible {
 
     static let all: [VanishingLinkCase] = [
         VanishingLinkCase(
-            label: "written, then removed", prepare: [.file("a", "1\n"), .hardLink("b", to: "a")],
+            label: "written, then removed", tree: [.file("a", "1\n"), .hardLink("b", to: "a")],
             script: "echo 2 >> b && rm b",
             unreported: "a"),
         VanishingLinkCase(
-            label: "written, then moved out of ROOT", prepare: [.file("a", "1\n"), .hardLink("b", to: "a")],
+            label: "written, then moved out of ROOT", tree: [.file("a", "1\n"), .hardLink("b", to: "a")],
             script: "echo 2 >> b && mv b \"$OUT/b\"", unreported: "a"),
         VanishingLinkCase(
             label: "written, then replaced by a rename over it",
-            prepare: [.file("a", "1\n"), .hardLink("b", to: "a"), .file("z", "z\n")],
+            tree: [.file("a", "1\n"), .hardLink("b", to: "a"), .file("z", "z\n")],
             script: "echo 2 >> b && mv z b", unreported: "a"),
         VanishingLinkCase(
-            label: "chmod, then removed", prepare: [.file("a", "1\n").mode(0o644), .hardLink("b", to: "a")],
+            label: "chmod, then removed", tree: [.file("a", "1\n").mode(0o644), .hardLink("b", to: "a")],
             script: "chmod 600 b && rm b", unreported: "a"),
         VanishingLinkCase(
             label: "written, then its parent directory renamed",
-            prepare: [.dir("d", [.file("a", "1\n")]), .dir("e", [.hardLink("b", to: "d/a")])],
+            tree: [.dir("d", [.file("a", "1\n")]), .dir("e", [.hardLink("b", to: "d/a")])],
             script: "echo 2 >> e/b && mv e e2",
             unreported: "d/a"),
         VanishingLinkCase(
             label: "its parent directory renamed, then written and removed",
-            prepare: [.dir("d", [.file("a", "1\n")]), .dir("e", [.hardLink("b", to: "d/a")])],
+            tree: [.dir("d", [.file("a", "1\n")]), .dir("e", [.hardLink("b", to: "d/a")])],
             script: "mv e e2 && echo 2 >> e2/b && rm e2/b",
             unreported: "d/a"),
         VanishingLinkCase(
-            label: "a link made during the step, written, then removed", prepare: [.file("a", "1\n")],
+            label: "a link made during the step, written, then removed", tree: [.file("a", "1\n")],
             script: "ln a c && echo 2 >> c && rm c", unreported: "a"),
         VanishingLinkCase(
             label: "a link made during the step, chmod, then replaced",
-            prepare: [.file("a", "1\n"), .file("z", "z\n")],
+            tree: [.file("a", "1\n"), .file("z", "z\n")],
             script: "ln a c && chmod 600 c && mv z c", unreported: "a"),
     ]
 }
@@ -53,7 +53,7 @@ extension GroundTruthTests {
         "hard links: a change through a name that is then gone still changes the file's other names",
         arguments: VanishingLinkCase.all, backends)
     func changeThroughVanishedHardLink(_ variant: VanishingLinkCase, backend: String) throws {
-        let (truth, _) = try check(variant.script, tree: variant.prepare, backend: backend)
+        let (truth, _) = try check(variant.script, tree: variant.tree, backend: backend)
         #expect(truth.changes.entry(variant.unreported)?.kind == "C", "\(truth.changes.changes)")
     }
 
@@ -86,7 +86,7 @@ struct VanishedLinkTests {
             try Test.cancel("fanotify needs root (CAP_SYS_ADMIN): run the tests as root to cover this backend")
         }
         let tree = try TemporaryTree()
-        try tree.prepare("echo 1 > a && mkdir d && echo 1 > d/b")
+        try tree.materialise([.file("a", "1\n"), .dir("d", [.file("b", "1\n")])])
         // The reader is held back until the command has ended: the new name is gone when its create is read,
         // so inotify cannot learn its inode by `lstat` and fanotify has only the link count's file handle.
         let truth = try GroundTruth.run(

@@ -18,13 +18,11 @@ struct HostileTreeTests {
         // The outside directory holds the very names the step changes under ROOT/d, so that following the
         // symlink anywhere (seal, drift check, layer) would open one of them.
         let names = (1...300).map { "f\($0)" }
-        let prepare =
-            "mkdir -p d/sub '\(secret)/sub' && echo inside > d/sub/s && echo \(Self.sentinel) > '\(secret)/sub/s'"
-        try tree.prepare(prepare)
-        for name in names {
-            try Data("inside\n".utf8).write(to: URL(fileURLWithPath: tree.path("d/" + name)))
-            try Data("\(Self.sentinel)\n".utf8).write(to: URL(fileURLWithPath: secret + "/" + name))
+        func contents(_ text: String) -> [TreeSpec] {
+            [.dir("sub", [.file("s", text + "\n")])] + names.map { .file($0, text + "\n") }
         }
+        try tree.materialise([.dir("d", contents("inside"))])
+        try tree.materialise([.dir("secret", contents(Self.sentinel))], in: tree.outside)
         let watch = try OpenWatch([secret, secret + "/sub"])
 
         // The command rewrites everything in d and ends; a straggler it leaves behind then swaps d with a
@@ -67,8 +65,8 @@ struct HostileTreeTests {
         _ = FileManager.default.createFile(atPath: stop, contents: nil)
         try StragglerTests.waitForStraggler(lock: lock)
 
-        // Before `layer`: d is now a symlink to the outside directory, for good.
-        try tree.prepare("mv d d.real && ln -s '\(secret)' d")
+        // Before `layer`: d is now a symlink to the outside directory, for good (a swap, so a shell action).
+        try tree.shell("mv d d.real && ln -s '\(secret)' d")
         for (index, options) in [[], ["--allow-drift"]].enumerated() {
             let output = tree.base + "/after-\(index).tar"
             let layer = try Run.changerec(["layer", journal, "--compress", "none", "-o", output] + options)

@@ -7,8 +7,8 @@ import Testing
 /// layer can hold.
 @Suite("layer inputs: the recorded ROOT only, and no names an applier would take for whiteouts")
 struct LayerInputTests {
-    func record(_ script: String, prepare: String = "") throws -> (TemporaryTree, String) {
-        try Run.recordedStep(script, prepare: prepare)
+    func record(_ script: String, tree: [TreeSpec] = []) throws -> (TemporaryTree, String) {
+        try Run.recordedStep(script, tree: tree)
     }
 
     func leftovers(in directory: String) throws -> [String] {
@@ -18,13 +18,13 @@ struct LayerInputTests {
     @Test(
         "a real .wh. file under ROOT is refused with one line naming it",
         arguments: [
-            ("", "mkdir d && echo x > d/.wh.victim", "/d/.wh.victim"),
-            ("", "mkdir d && echo x > d/.wh..wh..opq", "/d/.wh..wh..opq"),
+            ([], "mkdir d && echo x > d/.wh.victim", "/d/.wh.victim"),
+            ([], "mkdir d && echo x > d/.wh..wh..opq", "/d/.wh..wh..opq"),
             // Its whiteout would be .wh..wh..opq, an opaque marker: the removal cannot be said either.
-            ("echo x > .wh..opq", "rm .wh..opq", "/.wh..opq"),
-        ])
-    func whiteoutNamesRefused(prepare: String, step: String, shown: String) throws {
-        let (tree, journal) = try record(step, prepare: prepare)
+            ([.file(".wh..opq", "x\n")], "rm .wh..opq", "/.wh..opq"),
+        ] as [([TreeSpec], String, String)])
+    func whiteoutNamesRefused(before: [TreeSpec], step: String, shown: String) throws {
+        let (tree, journal) = try record(step, tree: before)
         let expected =
             "changerec: an OCI layer cannot hold '\(tree.root)\(shown)': a name beginning with '.wh.' is a whiteout there (and '.wh..wh..opq' an opaque marker), which any applier would turn into a deletion of lower-layer content the step never touched; rename it\n"
         let output = tree.base + "/layer.tar"

@@ -7,8 +7,8 @@ import Testing
 /// a fifo or a symbolic link, and never presenting part of a layer as a whole one.
 @Suite("layer outputs: streams, devices and layouts are never replaced")
 struct LayerOutputTests {
-    func record(_ script: String, prepare: String = "") throws -> (TemporaryTree, String) {
-        try Run.recordedStep(script, prepare: prepare)
+    func record(_ script: String, tree: [TreeSpec] = []) throws -> (TemporaryTree, String) {
+        try Run.recordedStep(script, tree: tree)
     }
 
     func sha256(of file: String) throws -> String {
@@ -117,8 +117,9 @@ struct LayerOutputTests {
     @Test("a layer streamed to standard output that fails midway says so, exits non-zero, and is no whole tar")
     func streamFailureSaidSo() throws {
         let (tree, journal) = try record("head -c 3000000 /dev/urandom > big")
-        // The same size and mtime, other content: drift found only once the content has been streamed.
-        try tree.prepare(
+        // The same size and mtime, other content: drift found only once the content has been streamed (an
+        // action on the recorded file, so a shell one).
+        try tree.shell(
             "touch -r big ref && head -c 3000000 /dev/urandom > other && cat other > big && touch -r ref big")
         let copy = tree.base + "/cut.tar"
         // Redirected by a shell: the stream goes straight to a file, as a user's would.
@@ -147,7 +148,8 @@ struct LayerOutputTests {
     @Test("-o naming a symbolic link to a regular file, a directory or a block device is refused, and left as it is")
     func refusedOutputs() throws {
         let (tree, journal) = try record("echo x > f")
-        try tree.prepare("echo keep > '\(tree.outside)/target' && ln -s '\(tree.outside)/target' '\(tree.base)/link'")
+        try tree.materialise([.file("target", "keep\n")], in: tree.outside)
+        try tree.materialise([.symlink("link", tree.outside + "/target")], in: tree.base)
         let refused = try Run.changerec(["layer", journal, "-o", tree.base + "/link"])
         #expect(refused.status == 1)
         #expect(
@@ -163,7 +165,7 @@ struct LayerOutputTests {
         #expect(
             directory.stderr.hasPrefix("changerec: will not write the layer to '\(tree.outside)': it is a directory;"))
         // A regular file is replaced as before.
-        try tree.prepare("echo old > '\(tree.base)/plain.tar'")
+        try tree.materialise([.file("plain.tar", "old\n")], in: tree.base)
         #expect(
             try Run.changerec(["layer", journal, "-o", tree.base + "/plain.tar", "--compress", "none"]).status == 0)
         #expect(try tarListing(tree.base + "/plain.tar").names == ["f"])

@@ -7,8 +7,8 @@ import Testing
 /// `changerec layer`: reproducible bytes, independent digests, safety, drift, squashing, OCI layouts.
 @Suite("layers: reproducible, safe and exact")
 struct LayerTests {
-    func record(_ script: String, prepare: String = "") throws -> (TemporaryTree, String) {
-        try Run.recordedStep(script, prepare: prepare)
+    func record(_ script: String, tree: [TreeSpec] = []) throws -> (TemporaryTree, String) {
+        try Run.recordedStep(script, tree: tree)
     }
 
     func sha256(_ command: String) throws -> String {
@@ -20,7 +20,7 @@ struct LayerTests {
     func reproducibleAndDigestsVerified() throws {
         let (tree, journal) = try record(
             "rm gone && mkdir -p a/b && echo x > a/b/f && ln -s f a/l && python3 -c 'import os; os.setxattr(\"a/b/f\", \"user.k\", b\"v\")' && rm -rf d && mkdir d && echo new > d/z",
-            prepare: "echo gone > gone && mkdir d && echo x > d/x && echo y > d/y")
+            tree: [.file("gone", "gone\n"), .dir("d", [.file("x", "x\n"), .file("y", "y\n")])])
         let first = try Run.changerec(["layer", journal, "-o", tree.base + "/one.tar.gz", "--json"])
         try #require(first.status == 0, "\(first.stderr)")
         let one = try Data(contentsOf: URL(fileURLWithPath: tree.base + "/one.tar.gz"))
@@ -66,11 +66,11 @@ struct LayerTests {
 
     @Test("a parent swapped for a symbolic link to outside ROOT after the step: layer fails and reads nothing there")
     func symlinkSwapRefused() throws {
-        let (tree, journal) = try record("echo step > d/secret", prepare: "mkdir d")
-        // After the step, d becomes a link to a directory outside ROOT holding a file of the same name.
-        try tree.prepare(
-            "mkdir -p '\(tree.outside)/d' && echo outside > '\(tree.outside)/d/secret' && mv d d.real && ln -s '\(tree.outside)/d' d"
-        )
+        let (tree, journal) = try record("echo step > d/secret", tree: [.dir("d")])
+        // After the step, d becomes a link to a directory outside ROOT holding a file of the same name: a
+        // swap of what exists, so a shell action.
+        try tree.materialise([.dir("d", [.file("secret", "outside\n")])], in: tree.outside)
+        try tree.shell("mv d d.real && ln -s '\(tree.outside)/d' d")
         let output = tree.base + "/swapped.tar"
         let result = try Run.changerec(["layer", journal, "-o", output, "--compress", "none"])
         #expect(result.status == 1)
@@ -111,7 +111,8 @@ struct LayerTests {
     @Test("a tree that changed since the step is refused with the drifted paths, unless --allow-drift")
     func driftRefused() throws {
         let (tree, journal) = try record("echo one > f && echo two > g")
-        try tree.prepare("echo changed > f && rm g")
+        // Drift after the step: a rewrite and a removal, actions on the recorded tree.
+        try tree.shell("echo changed > f && rm g")
         let output = tree.base + "/drift.tar"
         let refused = try Run.changerec(["layer", journal, "-o", output])
         #expect(refused.status == 1)
@@ -147,7 +148,7 @@ struct LayerTests {
     @Test("several journals squash into one layer equal to applying their steps in order")
     func squash() throws {
         let tree = try TemporaryTree()
-        try tree.prepare("mkdir keep && echo k > keep/k && echo base > base")
+        try tree.materialise([.dir("keep", [.file("k", "k\n")]), .file("base", "base\n")])
         _ = try Run.command(["/bin/cp", "-a", "--preserve=all", tree.root, tree.base + "/before-copy"])
         let one = tree.base + "/one.journal"
         let two = tree.base + "/two.journal"
@@ -182,7 +183,7 @@ struct LayerTests {
         ])
     func squashRemovals(steps: (String, String)) throws {
         let tree = try TemporaryTree()
-        try tree.prepare("mkdir d && echo x > d/x && echo y > d/y")
+        try tree.materialise([.dir("d", [.file("x", "x\n"), .file("y", "y\n")])])
         _ = try Run.command(["/bin/cp", "-a", "--preserve=all", tree.root, tree.base + "/before-copy"])
         let journals = [tree.base + "/1.journal", tree.base + "/2.journal"]
         for (journal, script) in zip(journals, [steps.0, steps.1]) {

@@ -14,7 +14,10 @@ struct RobustnessTests {
         let queued = Int(limit.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 16384
         let tree = try TemporaryTree()
         // `burst` exists before the step, so it is watched from the start and every create in it queues an event.
-        try tree.prepare("mkdir burst keep && echo a > keep/modified && echo b > keep/removed && echo c > keep/same")
+        try tree.materialise([
+            .dir("burst"),
+            .dir("keep", [.file("modified", "a\n"), .file("removed", "b\n"), .file("same", "c\n")]),
+        ])
         // The stall hook leaves the queue unread until the command ends, so more events than the queue
         // holds must overflow it: deterministic, with no timing involved.
         let truth = try GroundTruth.run(
@@ -51,7 +54,7 @@ struct RobustnessTests {
         "running out of inotify watches at arming is one line naming the limit, before the command runs", .requiresRoot)
     func watchLimitAtArming() throws {
         let tree = try TemporaryTree()
-        try tree.prepare("mkdir $(seq -f 'd%g' 1 30)")
+        try tree.materialise((1...30).map { .dir("d\($0)") })
         let result = try Run.command(
             Self.limitedWatches(10) + [
                 Run.binary, "--backend", "inotify", "--root", tree.root, "--", "/bin/sh", "-c", "touch ran",
@@ -201,7 +204,7 @@ struct RobustnessTests {
     @Test("a directory moved out of ROOT stops being recorded at once (inotify)")
     func movedOutDirectoryForgotten() throws {
         let tree = try TemporaryTree()
-        try tree.prepare("mkdir d && echo 1 > d/x")
+        try tree.materialise([.dir("d", [.file("x", "1\n")])])
         let journal = tree.base + "/j.journal"
         let result = try Run.changerec(
             [
@@ -218,7 +221,7 @@ struct RobustnessTests {
 
     func notAJournal() throws {
         let tree = try TemporaryTree()
-        try tree.prepare("echo hello > notes.txt")
+        try tree.materialise([.file("notes.txt", "hello\n")])
         let shown = try Run.changerec(["show", tree.path("notes.txt")])
         #expect(shown.status == 1)
         #expect(

@@ -50,7 +50,7 @@ struct StragglerTests {
         .requiresPython, arguments: FaultTests.backends)
     func stragglerDuringSeal(backend: String) throws {
         let tree = try TemporaryTree()
-        try tree.prepare("mkdir s && echo 0 > s/log && echo a > s/a")
+        try tree.materialise([.dir("s", [.file("log", "0\n"), .file("a", "a\n")])])
         let lock = tree.outside + "/straggler.lock"
         let stop = tree.outside + "/stop"
         let journal = tree.base + "/nowait.journal"
@@ -91,7 +91,9 @@ struct StragglerTests {
 
         // With --wait, the same kind of straggler (one that ends by itself) is waited for: complete.
         let waitTree = try TemporaryTree()
-        try waitTree.prepare("mkdir s && echo 0 > s/log && echo a > s/a && mkdir s/gone && echo g > s/gone/g")
+        try waitTree.materialise([
+            .dir("s", [.file("log", "0\n"), .file("a", "a\n"), .dir("gone", [.file("g", "g\n")])])
+        ])
         let waitLock = waitTree.outside + "/straggler.lock"
         let command = Self.commandForkingStraggler(
             lock: waitLock,
@@ -124,7 +126,8 @@ struct StragglerTests {
         .requiresPython, arguments: FaultTests.backends)
     func endlessStragglerDoesNotHoldTheDrain(backend: String) throws {
         let tree = try TemporaryTree()
-        try tree.prepare("mkdir a b && for i in $(seq 1 200); do echo $i > a/f$i; echo $i > b/g$i; done")
+        // Two directories of 200 files each: a bulk tree, made by a loop in the shell.
+        try tree.shell("mkdir a b && for i in $(seq 1 200); do echo $i > a/f$i; echo $i > b/g$i; done")
         let lock = tree.outside + "/straggler.lock"
         let stop = tree.outside + "/stop"
         let journal = tree.base + "/step.journal"
@@ -157,7 +160,7 @@ struct StragglerTests {
     )
     func twoRecordingsOfOneRoot() throws {
         let tree = try TemporaryTree()
-        try tree.prepare("mkdir -p shared/sub && echo 1 > shared/a && echo 2 > shared/sub/b")
+        try tree.materialise([.dir("shared", [.dir("sub", [.file("b", "2\n")]), .file("a", "1\n")])])
         let before = try TreeSnapshot.take(tree.root)
         let fence = tree.outside
         for name in ["ab1", "ba1", "ab2", "ba2"] { #expect(mkfifo(fence + "/" + name, 0o600) == 0) }

@@ -14,11 +14,12 @@ struct UnreadablePathTests {
         getuid() == 0 ? ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : []
     }
 
-    /// A tree owned by the recorder's user, prepared by `script`, and the journal path beside it.
-    static func tree(_ script: String) throws -> (TemporaryTree, String) {
+    /// A tree owned by the recorder's user, holding what `specs` declares, and the journal path beside it.
+    static func tree(_ specs: [TreeSpec]) throws -> (TemporaryTree, String) {
         let tree = try TemporaryTree()
-        try tree.prepare(script)
-        if getuid() == 0 { try tree.prepare("chown -R 65534:65534 '\(tree.root)' '\(tree.outside)'") }
+        try tree.materialise(specs)
+        // An owner is no part of a declared tree: handing the whole of it to the recorder's user is an action.
+        if getuid() == 0 { try tree.shell("chown -R 65534:65534 '\(tree.root)' '\(tree.outside)'") }
         return (tree, tree.outside + "/step.journal")
     }
 
@@ -33,7 +34,7 @@ struct UnreadablePathTests {
 
     @Test("an unreadable directory under ROOT: a note, a warning and exit status 125")
     func unreadableDirectoryAtArming() throws {
-        let (tree, journal) = try Self.tree("mkdir locked && echo x > locked/f && chmod 000 locked")
+        let (tree, journal) = try Self.tree([.dir("locked", [.file("f", "x\n")]).mode(0o000)])
         let result = try Self.record("echo y > visible", in: tree, journal: journal)
         #expect(result.status == 125, "\(result.stderr)")
         #expect(result.stderr.contains("changerec: warning: cannot open /locked: Permission denied\n"))
@@ -61,7 +62,7 @@ struct UnreadablePathTests {
 
     @Test("a command that fails keeps its own status even when a directory was unreadable")
     func commandStatusWins() throws {
-        let (tree, journal) = try Self.tree("mkdir locked && chmod 000 locked")
+        let (tree, journal) = try Self.tree([.dir("locked").mode(0o000)])
         let result = try Self.record("exit 3", in: tree, journal: journal)
         #expect(result.status == 3, "\(result.stderr)")
         #expect(result.stderr.contains("changerec: warning: cannot open /locked: Permission denied\n"))
@@ -71,7 +72,7 @@ struct UnreadablePathTests {
     func unreadableAfterTheStep() throws {
         // d is watched from arming, so d/f's creation is seen however late the queue is read; d/f's directory,
         // and secret's content, are out of the recorder's reach when the step ends.
-        let (tree, journal) = try Self.tree("echo before > kept && mkdir d")
+        let (tree, journal) = try Self.tree([.file("kept", "before\n"), .dir("d")])
         let result = try Self.record(
             "echo x > d/f && chmod 000 d && echo s > secret && chmod 000 secret", in: tree, journal: journal)
         #expect(result.status == 125, "\(result.stderr)")

@@ -112,7 +112,7 @@ struct SealComparisonTests {
     @Test("a symbolic link in the file's place is not followed, and another inode is not the file stat'ed")
     func refusesReplacements() throws {
         let tree = try TemporaryTree(tmpfs: false)
-        try tree.prepare("echo a > a; echo b > b; ln -s a link")
+        try tree.materialise([.file("a", "a\n"), .file("b", "b\n"), .symlink("link", "a")])
         let root = try FileSystem.open(Array(tree.root.utf8), .readOnly, options: .directory)
         defer { FileSystem.close(root) }
         #expect(throws: Errno.tooManySymbolicLinkLevels) { _ = try ContentReader(Array("link".utf8), in: root) }

@@ -71,12 +71,12 @@ public enum Run {
             stderr: String(decoding: errData, as: UTF8.self), stdoutData: outData)
     }
 
-    /// Records `script` (run by `/bin/sh -c` in ROOT) in a fresh tree prepared by `prepare`, the journal
-    /// beside ROOT; returns the tree and the journal's path.
+    /// Records `script` (run by `/bin/sh -c` in ROOT) in a fresh tree holding what `tree` declares, the
+    /// journal beside ROOT; returns the tree and the journal's path.
     /// - Throws: `TestFailure` with changerec's standard error when the recording does not exit 0.
-    public static func recordedStep(_ script: String, prepare: String = "") throws -> (TemporaryTree, String) {
+    public static func recordedStep(_ script: String, tree specs: [TreeSpec] = []) throws -> (TemporaryTree, String) {
         let tree = try TemporaryTree()
-        if !prepare.isEmpty { try tree.prepare(prepare) }
+        try tree.materialise(specs)
         let journal = tree.base + "/step.journal"
         let result = try changerec(
             ["--quiet", "--root", tree.root, "--journal", journal, "--", "/bin/sh", "-c", script], directory: tree.root)

@@ -40,11 +40,21 @@ public final class TemporaryTree: @unchecked Sendable {
     /// `ROOT/relative`.
     public func path(_ relative: String) -> String { root + "/" + relative }
 
-    /// Runs `script` with `sh -c` in ROOT, outside any recorder, to build the tree before a step.
-    public func prepare(_ script: String) throws {
+    /// Makes the objects `specs` declares in `directory` (ROOT unless given: ``outside``, ``base`` or a
+    /// directory below ROOT), outside any recorder: how a test builds its tree before a step.
+    /// - Throws: `TestFailure` naming the object that could not be made.
+    public func materialise(_ specs: [TreeSpec], in directory: String? = nil) throws {
+        try specs.materialise(in: directory ?? root)
+    }
+
+    /// Runs `script` with `sh -c` in ROOT, outside any recorder: the escape hatch for what a ``TreeSpec``
+    /// cannot declare. Trees are declared with ``materialise(_:in:)``; this is for actions on a tree that
+    /// exists (a drift made after the step, a swap, a change of owner) and for bulk trees made in a loop,
+    /// and each caller says which.
+    public func shell(_ script: String) throws {
         let result = try Run.command(["/bin/sh", "-c", script], directory: root)
         guard result.status == 0 else {
-            throw TestFailure("preparing the tree failed (\(result.status)): \(result.stderr)")
+            throw TestFailure("the shell preparation failed (\(result.status)): \(result.stderr)")
         }
     }
 }
