@@ -30,10 +30,10 @@ struct CommandLineTests {
         #expect(!FileManager.default.fileExists(atPath: tree.path(".changerec/0001.journal")))
     }
 
-    @Test("a command that is not executable gives 126 and one line")
+    @Test("a command that is not executable (no execute permission) gives 126 and one line")
     func commandNotExecutable() throws {
         let tree = try TemporaryTree()
-        try tree.materialise([.file("script", "echo hi\n").mode(0o644)])
+        try tree.materialise([.file("script", "#!/bin/sh\necho hi\n").mode(0o644)])
         let result = try Run.changerec(["--", "./script"], directory: tree.root)
         #expect(result.status == 126)
         #expect(result.stderr.hasPrefix("changerec: cannot execute './script'"))
