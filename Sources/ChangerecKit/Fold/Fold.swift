@@ -120,6 +120,7 @@ public struct Fold {
 
     private func fromSeal() -> [Change] {
         var byPath: [RelativePath: Change] = [:]
+        byPath.reserveCapacity(seal.count)
         var structural: [RelativePath] = []
         // Positions, not copies: the seal can hold hundreds of thousands of entries.
         var sealIndex: [RelativePath: Int] = [:]
@@ -189,7 +190,16 @@ public struct Fold {
             parentChange.foreign = cause.foreign
             byPath[parent] = parentChange
         }
-        return byPath.values.sorted { RelativePath.treeOrder($0.path, $1.path) }
+        // Every path here is a seal entry's, and the seal is written in tree order: taken in its order, the
+        // changes need sorting only when a journal's seal is not (the check is one pass).
+        var ordered: [Change] = []
+        ordered.reserveCapacity(byPath.count)
+        for entry in seal {
+            if let change = byPath.removeValue(forKey: entry.path) { ordered.append(change) }
+        }
+        ordered.append(contentsOf: byPath.values)
+        let inOrder = zip(ordered, ordered.dropFirst()).allSatisfy { RelativePath.treeOrder($0.path, $1.path) }
+        return inOrder ? ordered : ordered.sorted { RelativePath.treeOrder($0.path, $1.path) }
     }
 
     private func fromEvents() -> [Change] {
