@@ -26,10 +26,17 @@ public struct RelativePath: Hashable, Comparable, Sendable, CustomStringConverti
 
     static func isValid(_ bytes: [UInt8]) -> Bool {
         if bytes.isEmpty { return true }
-        if bytes.contains(0) { return false }
-        for component in bytes.split(separator: 0x2F, omittingEmptySubsequences: false) {
-            if component.isEmpty { return false }
-            if component.elementsEqual([0x2E]) || component.elementsEqual([0x2E, 0x2E]) { return false }
+        // One pass, no array of components: every path read back from a journal is checked here.
+        var start = 0
+        for index in 0...bytes.count {
+            if index < bytes.count && bytes[index] != 0x2F {
+                if bytes[index] == 0 { return false }
+                continue
+            }
+            let length = index - start
+            if length == 0 { return false }
+            if bytes[start] == 0x2E && (length == 1 || (length == 2 && bytes[start + 1] == 0x2E)) { return false }
+            start = index + 1
         }
         return true
     }
