@@ -69,8 +69,9 @@ for backend in ${BACKENDS:-fanotify inotify}; do
         "$bin" --quiet --backend "$backend" --journal "$work/j" -- python3 "$work/workload.py" "$work/self")
     echo "== $backend: $(kernel_events "$work/j") kernel events; the recorder's stages, then its own hottest functions"
     perf report -i "$out/perf.$backend.data" --children --sort symbol --stdio -g none 2>/dev/null |
-        grep -E 'RecordingSession[CV](3run|5drain|4seal|3arm)|ChangeSetV4load' | grep -v Tf | cut -c1-130
+        grep -E 'RecordingSession[CV](3run|5drain|4seal|3arm)|ChangeSetV4load' | grep -v Tf | cut -c1-130 || true
+    # (head closes the pipe early: not a failure)
     perf report -i "$out/perf.$backend.data" --no-children --sort symbol --stdio -g none 2>/dev/null |
-        grep '%' | head -25 | cut -c1-150
+        grep '%' | head -25 | cut -c1-150 || true
     rm -f "$work/j"
 done
