@@ -47,6 +47,9 @@ public final class Fanotify {
 
     public let descriptor: FileDescriptor
     private let buffer: UnsafeMutableRawBufferPointer
+    /// The directory handle decoded last: a burst of changes in one directory carries the same handle in
+    /// record after record, which then shares one array instead of copying its bytes each time.
+    private var lastDirectoryHandle: FileHandleKey?
 
     /// `fanotify_init(FAN_CLASS_NOTIF | FAN_REPORT_DFID_NAME_TARGET | FAN_UNLIMITED_QUEUE | FAN_CLOEXEC | FAN_NONBLOCK)`.
     ///
@@ -115,24 +118,36 @@ public final class Fanotify {
         while cchangerec_fanotify_event_at(base, count, offset, &raw) == 0 {
             if raw.fd >= 0 { Glibc.close(raw.fd) }  // FID-reporting groups send no descriptors; be safe
             var infos: [Info] = []
+            infos.reserveCapacity(Int(raw.info_count))
             withUnsafeBytes(of: raw.info) { tuple in
                 let items = tuple.bindMemory(to: cchangerec_fan_info.self)
                 for item in items.prefix(Int(raw.info_count)) {
                     guard let kind = Info.Kind(rawValue: item.type), item.handle_length > 0 else { continue }
-                    let fsid = UInt64(UInt32(bitPattern: item.fsid0)) | UInt64(UInt32(bitPattern: item.fsid1)) << 32
-                    let handle = Array(
-                        UnsafeBufferPointer(start: base + Int(item.handle_offset), count: Int(item.handle_length)))
+                    let handle = handle(of: item, in: base, isDirectory: kind != .object)
                     let name = Array(
                         UnsafeBufferPointer(start: base + Int(item.name_offset), count: Int(item.name_length)))
-                    infos.append(
-                        Info(
-                            kind: kind, handle: FileHandleKey(fsid: fsid, type: item.handle_type, bytes: handle),
-                            name: name))
+                    infos.append(Info(kind: kind, handle: handle, name: name))
                 }
             }
             records.append(Record(mask: raw.mask, pid: raw.pid, infos: infos))
             offset += Int(raw.event_length)
         }
         return records
+    }
+
+    /// The handle of an info record; a directory's is the last one decoded when its bytes are the same.
+    private func handle(of item: cchangerec_fan_info, in base: UnsafePointer<UInt8>, isDirectory: Bool)
+        -> FileHandleKey
+    {
+        let fsid = UInt64(UInt32(bitPattern: item.fsid0)) | UInt64(UInt32(bitPattern: item.fsid1)) << 32
+        let bytes = UnsafeBufferPointer(start: base + Int(item.handle_offset), count: Int(item.handle_length))
+        if isDirectory, let last = lastDirectoryHandle, last.fsid == fsid, last.type == item.handle_type,
+            last.bytes.elementsEqual(bytes)
+        {
+            return last
+        }
+        let handle = FileHandleKey(fsid: fsid, type: item.handle_type, bytes: Array(bytes))
+        if isDirectory { lastDirectoryHandle = handle }
+        return handle
     }
 }

@@ -10,4 +10,11 @@ public struct FileHandleKey: Hashable, Sendable {
         self.type = type
         self.bytes = bytes
     }
+
+    /// The handle's bytes in one call (see `Hasher.combine(contentsOf:)`): every event looks one up.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(fsid)
+        hasher.combine(type)
+        hasher.combine(contentsOf: bytes)
+    }
 }

@@ -223,6 +223,16 @@ static inline int cchangerec_fsid(int fd, int32_t *fsid0, int32_t *fsid1) {
     return 0;
 }
 
+// MARK: - CRC-32C (crc32c.c)
+
+/// Whether this processor has CRC-32C instructions (x86-64 SSE 4.2, the ARMv8 CRC extension): intrinsics
+/// enabled per function and a run-time check, which Swift cannot express.
+int cchangerec_crc32c_hardware(void);
+
+/// Continues a CRC-32C (reflected 0x82F63B78, pre- and post-inverted) over `length` bytes with those
+/// instructions. Only when `cchangerec_crc32c_hardware()` says they exist.
+uint32_t cchangerec_crc32c_update(uint32_t crc, const uint8_t *bytes, size_t length);
+
 // MARK: - Process events (the netlink proc connector)
 
 /// Opens a netlink connector socket subscribed to process events (fork, exec, comm, exit): the kernel

@@ -50,22 +50,25 @@ public struct Fold {
 
     private mutating func add(_ event: JournalEvent) {
         eventCount += 1
-        for path in [event.path] + (event.path2.map { [$0] } ?? []) {
-            update(path) {
-                if event.pid != 0 { $0.pids.insert(event.pid) }
-                if event.isForeign { $0.byForeign = true } else { $0.byStep = true }
-            }
+        // Who changed each path the event names; each path's facts are then updated in the same lookup
+        // as what the operation says of it (the two touch different facts).
+        func attribute(_ facts: inout Facts) {
+            if event.pid != 0 { facts.pids.insert(event.pid) }
+            if event.isForeign { facts.byForeign = true } else { facts.byStep = true }
         }
+        if event.operation != .rename, let second = event.path2 { update(second, attribute) }
 
         switch event.operation {
         case .create:
             update(event.path) {
+                attribute(&$0)
                 $0.created = true
                 $0.lastWasRemoval = false
                 $0.isDirectory = event.isDirectory
             }
         case .moveIn:
             update(event.path) {
+                attribute(&$0)
                 $0.created = true
                 $0.lastWasRemoval = false
                 $0.isDirectory = event.isDirectory
@@ -74,17 +77,23 @@ public struct Fold {
             }
         case .delete, .moveOut:
             update(event.path) {
+                attribute(&$0)
                 $0.removed = true
                 $0.lastWasRemoval = true
             }
         case .rename:
-            guard let target = event.path2 else { return }
+            guard let target = event.path2 else {
+                update(event.path, attribute)
+                return
+            }
             let origin = facts[event.path]?.renamedFrom ?? event.path
             update(event.path) {
+                attribute(&$0)
                 $0.removed = true
                 $0.lastWasRemoval = true
             }
             update(target) {
+                attribute(&$0)
                 $0.created = true
                 $0.removed = true  // whatever the target replaced is gone
                 $0.lastWasRemoval = false
@@ -93,7 +102,10 @@ public struct Fold {
                 $0.renamedFrom = origin
             }
         case .modify, .attrib, .touch:
-            update(event.path) { $0.touched = true }
+            update(event.path) {
+                attribute(&$0)
+                $0.touched = true
+            }
         }
     }
 
@@ -120,6 +132,7 @@ public struct Fold {
 
     private func fromSeal() -> [Change] {
         var byPath: [RelativePath: Change] = [:]
+        byPath.reserveCapacity(seal.count)
         var structural: [RelativePath] = []
         // Positions, not copies: the seal can hold hundreds of thousands of entries.
         var sealIndex: [RelativePath: Int] = [:]
@@ -189,7 +202,16 @@ public struct Fold {
             parentChange.foreign = cause.foreign
             byPath[parent] = parentChange
         }
-        return byPath.values.sorted { RelativePath.treeOrder($0.path, $1.path) }
+        // Every path here is a seal entry's, and the seal is written in tree order: taken in its order, the
+        // changes need sorting only when a journal's seal is not (the check is one pass).
+        var ordered: [Change] = []
+        ordered.reserveCapacity(byPath.count)
+        for entry in seal {
+            if let change = byPath.removeValue(forKey: entry.path) { ordered.append(change) }
+        }
+        ordered.append(contentsOf: byPath.values)
+        let inOrder = zip(ordered, ordered.dropFirst()).allSatisfy { RelativePath.treeOrder($0.path, $1.path) }
+        return inOrder ? ordered : ordered.sorted { RelativePath.treeOrder($0.path, $1.path) }
     }
 
     private func fromEvents() -> [Change] {

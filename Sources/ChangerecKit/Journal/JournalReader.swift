@@ -99,9 +99,12 @@ public final class JournalReader {
         }
         let frame = try bytes(at: offset, count: Int(frameSize))
         let kindByte = frame[4]
-        let payload = Array(frame[JournalFormat.frameHeaderSize..<(frame.count - JournalFormat.frameTrailerSize)])
-        let stored = frame.suffix(4).enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * $1.offset) }
-        let crc = CRC32C.update(CRC32C.checksum([kindByte]), payload)
+        let trailer = frame.count - JournalFormat.frameTrailerSize
+        let stored =
+            UInt32(frame[trailer]) | UInt32(frame[trailer + 1]) << 8 | UInt32(frame[trailer + 2]) << 16
+            | UInt32(frame[trailer + 3]) << 24
+        // Kind and payload lie together in the frame: one pass covers both.
+        let crc = CRC32C.checksum(frame[4..<trailer])
         if crc != stored {
             if frameSize == remaining {
                 return end(.incomplete(offset: offset, reason: "final frame torn (bad checksum)"))
@@ -113,6 +116,7 @@ public final class JournalReader {
             throw damaged("bad checksum")
         }
         guard let kind = JournalFormat.Kind(rawValue: kindByte) else { throw damaged("unknown frame kind \(kindByte)") }
+        let payload = Array(frame[JournalFormat.frameHeaderSize..<trailer])
         let record: JournalRecord
         do {
             record = try JournalRecord.decode(kind: kind, payload: payload)

@@ -20,8 +20,7 @@ public enum JournalRecord: Sendable, Equatable {
         }
     }
 
-    func encodePayload() -> [UInt8] {
-        var writer = ByteWriter()
+    func encodePayload(into writer: inout ByteWriter) {
         switch self {
         case .header(let header): header.encode(into: &writer)
         case .event(let event): event.encode(into: &writer)
@@ -33,7 +32,6 @@ public enum JournalRecord: Sendable, Equatable {
             writer.u64(end.frameCount)
         case .process(let process): process.encode(into: &writer)
         }
-        return writer.bytes
     }
 
     static func decode(kind: JournalFormat.Kind, payload: [UInt8]) throws(DecodeError) -> JournalRecord {
@@ -53,16 +51,19 @@ public enum JournalRecord: Sendable, Equatable {
         return record
     }
 
-    /// The frame bytes: length, kind, payload, CRC-32C over kind and payload.
-    func frame() -> [UInt8] {
-        let payload = encodePayload()
-        var frame: [UInt8] = []
-        frame.reserveCapacity(payload.count + JournalFormat.frameHeaderSize + JournalFormat.frameTrailerSize)
-        withUnsafeBytes(of: UInt32(payload.count).littleEndian) { frame.append(contentsOf: $0) }
-        frame.append(kind.rawValue)
-        frame.append(contentsOf: payload)
-        let crc = CRC32C.update(CRC32C.checksum([kind.rawValue]), payload)
-        withUnsafeBytes(of: crc.littleEndian) { frame.append(contentsOf: $0) }
-        return frame
+    /// Appends the frame: length, kind, payload, CRC-32C over kind and payload. The payload is encoded in
+    /// place, after a length patched once it is known, so a record costs no array of its own.
+    func appendFrame(to bytes: inout [UInt8]) {
+        var writer = ByteWriter()
+        swap(&writer.bytes, &bytes)
+        defer { swap(&writer.bytes, &bytes) }
+        let start = writer.bytes.count
+        writer.u32(0)
+        writer.u8(kind.rawValue)
+        encodePayload(into: &writer)
+        let length = UInt32(writer.bytes.count - start - JournalFormat.frameHeaderSize)
+        for index in 0..<4 { writer.bytes[start + index] = UInt8(truncatingIfNeeded: length >> (8 * index)) }
+        // Kind and payload lie together, so one pass covers both.
+        writer.u32(CRC32C.checksum(writer.bytes[(start + 4)...]))
     }
 }

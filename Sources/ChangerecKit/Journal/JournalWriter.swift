@@ -48,7 +48,7 @@ public final class JournalWriter {
         default:
             break
         }
-        buffer.append(contentsOf: record.frame())
+        record.appendFrame(to: &buffer)
         frameCount += 1
         if buffer.count >= 1 << 20 && failure == nil {
             do { try flush() } catch { failure = error }

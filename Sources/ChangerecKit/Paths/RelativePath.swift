@@ -26,15 +26,28 @@ public struct RelativePath: Hashable, Comparable, Sendable, CustomStringConverti
 
     static func isValid(_ bytes: [UInt8]) -> Bool {
         if bytes.isEmpty { return true }
-        if bytes.contains(0) { return false }
-        for component in bytes.split(separator: 0x2F, omittingEmptySubsequences: false) {
-            if component.isEmpty { return false }
-            if component.elementsEqual([0x2E]) || component.elementsEqual([0x2E, 0x2E]) { return false }
+        // One pass, no array of components: every path read back from a journal is checked here.
+        var start = 0
+        for index in 0...bytes.count {
+            if index < bytes.count && bytes[index] != 0x2F {
+                if bytes[index] == 0 { return false }
+                continue
+            }
+            let length = index - start
+            if length == 0 { return false }
+            if bytes[start] == 0x2E && (length == 1 || (length == 2 && bytes[start + 1] == 0x2E)) { return false }
+            start = index + 1
         }
         return true
     }
 
     public var isRoot: Bool { bytes.isEmpty }
+
+    /// The bytes in one call (see `Hasher.combine(contentsOf:)`): the recorder looks paths up several
+    /// times per event.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(contentsOf: bytes)
+    }
 
     /// The child `name` of this path. `name` must be a single valid component.
     public func appending(_ name: [UInt8]) -> RelativePath? {
@@ -42,7 +55,14 @@ public struct RelativePath: Hashable, Comparable, Sendable, CustomStringConverti
         guard !name.isEmpty, !name.contains(where: { $0 == 0x2F || $0 == 0 }), name != [0x2E], name != [0x2E, 0x2E]
         else { return nil }
 
-        return RelativePath(trusted: bytes.isEmpty ? name : bytes + [0x2F] + name)
+        if bytes.isEmpty { return RelativePath(trusted: name) }
+        // One allocation: this runs for every event and every entry of every walk.
+        var joined: [UInt8] = []
+        joined.reserveCapacity(bytes.count + 1 + name.count)
+        joined.append(contentsOf: bytes)
+        joined.append(0x2F)
+        joined.append(contentsOf: name)
+        return RelativePath(trusted: joined)
     }
 
     /// The path of the directory holding this one; `nil` for ROOT.
@@ -95,13 +115,19 @@ public struct RelativePath: Hashable, Comparable, Sendable, CustomStringConverti
     /// Component-wise order: a directory comes directly before everything inside it.
     public static func treeOrder(_ lhs: RelativePath, _ rhs: RelativePath) -> Bool {
         // Component-wise order is byte order with `/` ranked below every byte a name can hold (names
-        // never contain NUL), so no component arrays are built: this runs n log n times per seal.
-        for (a, b) in zip(lhs.bytes, rhs.bytes) where a != b {
-            let left = a == 0x2F ? 0 : UInt16(a) + 1
-            let right = b == 0x2F ? 0 : UInt16(b) + 1
-            return left < right
+        // never contain NUL), so no component arrays are built: this runs n log n times per seal, so it
+        // indexes the arrays directly rather than iterating a zip of them.
+        let left = lhs.bytes
+        let right = rhs.bytes
+        let common = min(left.count, right.count)
+        var index = 0
+        while index < common {
+            let a = left[index]
+            let b = right[index]
+            if a != b { return (a == 0x2F ? 0 : UInt16(a) + 1) < (b == 0x2F ? 0 : UInt16(b) + 1) }
+            index += 1
         }
-        return lhs.bytes.count < rhs.bytes.count
+        return left.count < right.count
     }
 
     /// `/`-rooted, with bytes that are not printable UTF-8 escaped: `\n`, `\t`, `\\`, `\xNN`.

@@ -20,11 +20,15 @@ struct PathTable {
         case .attrib: eventClass = .attributes
         default: eventClass = .other
         }
-        // Repeats by another process are kept: they say who else changed the path.
-        if eventClass != .other, let last = lastClass[event.path], last.kind == eventClass, last.pid == event.pid {
-            return false
+        // Repeats by another process are kept: they say who else changed the path. A path seen before is
+        // looked up once, its entry then updated in place.
+        if let index = lastClass.index(forKey: event.path) {
+            let last = lastClass.values[index]
+            if eventClass != .other, last.kind == eventClass, last.pid == event.pid { return false }
+            lastClass.values[index] = (eventClass, event.pid)
+        } else {
+            lastClass[event.path] = (eventClass, event.pid)
         }
-        lastClass[event.path] = (eventClass, event.pid)
         if let second = event.path2 { lastClass[second] = (.other, event.pid) }
 
         switch event.operation {

@@ -206,7 +206,7 @@ final class RecordingSession {
     private func planSeal() -> SealBuilder.Plan {
         var plan = sealer.paths(named: log.table.paths, wholeDirectories: log.table.wholeDirectories)
         let siblings = sealer.hardLinkSiblings(
-            of: Set(plan.paths), reported: log.inodes, unidentified: log.unidentifiedName)
+            of: plan.paths, reported: log.inodes, unidentified: log.unidentifiedName)
         if !siblings.isEmpty {
             log.take(siblings.map { .event(JournalEvent(.touch, $0, isSynthesized: true)) })
             // Planned again only then: the siblings bring their ancestors, and maybe replaced directories.

@@ -46,7 +46,10 @@ struct SealBuilder {
     private func directoriesReplaced(among paths: Set<RelativePath>) -> Set<RelativePath> {
         let cursor = ParentCursor(root: root)
         var replaced: Set<RelativePath> = []
-        for path in paths.sorted(by: RelativePath.treeOrder) where baseline.type(of: path) == .directory {
+        // Only the directories are looked at: sorted alone (in tree order, so the cursor opens each parent
+        // once), not among every path.
+        let directories = paths.filter { baseline.type(of: $0) == .directory }.sorted(by: RelativePath.treeOrder)
+        for path in directories {
             guard let status = try? cursor.status(of: path), status.type != .directory else { continue }
             replaced.insert(path)
         }
@@ -79,13 +82,15 @@ struct SealBuilder {
     ///   to any inode of the baseline, so every name of the baseline is checked with one `lstat` and those
     ///   whose inode changed during the step (`st_ctime`, which nothing can set back) are taken. Costly (a
     ///   `stat` per name of the baseline) but never a miss; the backends make it rare.
+    ///
+    /// - Parameter named: the paths to be sealed, in tree order (a ``Plan``'s), so the cursor opens each
+    ///   parent directory once.
     func hardLinkSiblings(
-        of named: Set<RelativePath>, reported: Set<FileIdentity> = [], unidentified: Bool = false
+        of named: [RelativePath], reported: Set<FileIdentity> = [], unidentified: Bool = false
     ) -> [RelativePath] {
-        // In tree order, so the cursor opens each parent directory once.
         let cursor = ParentCursor(root: root)
         var identities = reported
-        for path in named.sorted(by: RelativePath.treeOrder) {
+        for path in named {
             if let before = baseline.identity(of: path) { identities.insert(before) }
             // One that cannot be read is sealed as unreadable, which says enough.
             guard let status = try? cursor.status(of: path), status.type != .directory, status.linkCount > 1 else {
@@ -95,7 +100,10 @@ struct SealBuilder {
         }
         var siblings = Set(baseline.paths(withIdentities: identities))
         if unidentified { siblings.formUnion(changedSinceArming()) }
-        return siblings.filter { !named.contains($0) && !exclusions.contains($0) }.sorted(by: RelativePath.treeOrder)
+        guard !siblings.isEmpty else { return [] }
+        let namedSet = Set(named)
+        return siblings.filter { !namedSet.contains($0) && !exclusions.contains($0) }.sorted(
+            by: RelativePath.treeOrder)
     }
 
     /// Names of the baseline, other than directories, whose inode changed after arming (a second of margin:
