@@ -232,7 +232,6 @@ static struct {
 } cchangerec_zstd_api;
 
 int cchangerec_zstd_load(const char *library, char *reason, size_t capacity) {
-    if (cchangerec_zstd_api.compressStream2 != NULL) return 0;
     void *handle = dlopen(library, RTLD_NOW | RTLD_LOCAL);
     if (handle == NULL) {
         const char *error = dlerror();
@@ -251,8 +250,9 @@ int cchangerec_zstd_load(const char *library, char *reason, size_t capacity) {
             return -1;
         }
     }
-    // The library stays loaded for the life of the process. Function pointers from dlsym are stored as
-    // POSIX allows (a data pointer converted to a function pointer).
+    // The first library loaded stays for the life of the process (its functions are kept below); a later
+    // successful call only checks its library. Function pointers from dlsym are converted as POSIX allows.
+    if (cchangerec_zstd_api.compressStream2 != NULL) return 0;
     cchangerec_zstd_api.versionNumber = (unsigned (*)(void))symbols[0];
     cchangerec_zstd_api.createCCtx = (void *(*)(void))symbols[1];
     cchangerec_zstd_api.freeCCtx = (size_t (*)(void *))symbols[2];
