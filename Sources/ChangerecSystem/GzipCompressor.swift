@@ -56,7 +56,10 @@ public final class GzipCompressor: StreamCompressor {
         var offset = 0
         while offset < input.count {
             let count = min(blockSize - block.count, input.count - offset)
-            block.append(contentsOf: input[offset..<offset + count])
+            // Copied as one block of memory: appending a slice of a raw buffer may go byte by byte.
+            block.append(
+                contentsOf: UnsafeRawBufferPointer(rebasing: input[offset..<offset + count]).assumingMemoryBound(
+                    to: UInt8.self))
             offset += count
             if block.count == blockSize { try submit(last: false, sink) }
         }
