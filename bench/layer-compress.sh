@@ -5,9 +5,10 @@
 # all — against gzip -6, pigz -6 and zstd -3 compressing the same tar (the layer written with
 # --compress none). Prints wall and CPU seconds (user + system, /usr/bin/time), MB/s of uncompressed
 # tar (MB = 10^6 bytes) over wall time, output sizes, and whether the layer's bytes are the same on one
-# processor as on all. Wall times are medians; on a machine shared with other work trust CPU seconds.
+# processor as on all, and peak RSS. Wall times are medians; on a machine shared with other work trust
+# CPU seconds (MB/CPU s) more than wall time.
 # Usage (as root): bench/layer-compress.sh [--quick] [--size MB] [--rounds N] [path/to/changerec]
-#   --quick: a 24 MB tree, one round (a few seconds).  Defaults: --size 120 --rounds 3.
+#   --quick: a 24 MB tree, one round (under a minute).  Defaults: --size 120 --rounds 3.
 #   Without a binary, builds one in release mode (bench/common.sh). Installs pigz (and GNU time) when
 #   missing, and says so.
 set -euo pipefail
@@ -39,8 +40,9 @@ mkdir "$work/mnt" && mount -t tmpfs -o size=$((size * 6 + 512))m changerec-layer
 root=$work/mnt/root out=$work/mnt/out
 mkdir "$root" "$out"
 
-# The tree: regular files from /usr/bin, /usr/lib and /usr/share taken in turn (each list sorted), up to
-# --size MB, so binaries, text and already-compressed files are mixed as in a real root file system.
+# The tree: regular files of at most 1 MiB from /usr/bin, /usr/lib and /usr/share (one, one and three at
+# a time, each list sorted), up to --size MB: about 7,000 entries for 120 MB, binaries, text and
+# already-compressed files mixed as in a real root file system.
 python3 - "$size" >"$work/files" <<'PY'
 import os, sys
 target = int(sys.argv[1]) * 10**6
@@ -49,29 +51,30 @@ def files(top):
         subdirectories.sort()
         for name in sorted(names):
             path = os.path.join(directory, name)
-            if os.path.isfile(path) and not os.path.islink(path) and os.path.getsize(path) <= 4 << 20:
+            if os.path.isfile(path) and not os.path.islink(path) and os.path.getsize(path) <= 1 << 20:
                 yield path
-sources = [files("/usr/bin"), files("/usr/lib"), files("/usr/share")]
+sources = [[files("/usr/bin"), 1], [files("/usr/lib"), 1], [files("/usr/share"), 3]]
 total = 0
 while total < target and sources:
     for source in list(sources):
-        path = next(source, None)
-        if path is None:
-            sources.remove(source)
-            continue
-        total += os.path.getsize(path)
-        print(path[1:])
+        for _ in range(source[1]):
+            path = next(source[0], None)
+            if path is None:
+                sources.remove(source)
+                break
+            total += os.path.getsize(path)
+            print(path[1:])
 PY
 (cd "$root" && "$bin" --quiet --journal "$work/step.journal" -- \
     sh -c "tar -C / -cf - --files-from '$work/files' 2>/dev/null | tar -xf -")
 
-# time_run NAME COMMAND...: runs COMMAND --rounds times; prints "wall cpu" of the median-wall round.
+# time_run NAME COMMAND...: runs COMMAND --rounds times; keeps "wall cpu peak-RSS-KiB" of the median-wall round.
 time_run() {
     local name=$1
     shift
     for _ in $(seq "$rounds"); do
-        /usr/bin/time -f '%e %U %S' -o "$work/time" "$@" >/dev/null
-        awk '{printf "%.2f %.2f\n", $1, $2 + $3}' "$work/time"
+        /usr/bin/time -f '%e %U %S %M' -o "$work/time" "$@" >/dev/null
+        awk '{printf "%.2f %.2f %d\n", $1, $2 + $3, $4}' "$work/time"
     done | sort -n | awk '{a[NR]=$0} END {print a[int((NR+1)/2)]}' >"$work/t.$name"
 }
 
@@ -92,12 +95,13 @@ time_run zstd3T0 sh -c "zstd -q -3 -T0 -c '$tar' > '$out/zstd3T0'"
 processors=$(nproc)
 printf 'layer of a %.1f MB tar, %d entries, on tmpfs; %d processors; median of %d (MB/s = tar MB / wall s)\n' \
     "$(echo "$bytes / 1000000" | bc -l)" "$entries" "$processors" "$rounds"
-printf '%-52s %7s %7s %8s %10s\n' "" "wall s" "CPU s" "MB/s" "output MB"
+printf '%-52s %7s %7s %8s %9s %10s %8s\n' "" "wall s" "CPU s" "MB/s" "MB/CPU s" "output MB" "RSS MiB"
 row() {
-    local wall cpu
-    read -r wall cpu <"$work/t.$1"
-    printf '%-52s %7.2f %7.2f %8.1f %10.1f\n' "$2" "$wall" "$cpu" \
-        "$(echo "$bytes / 1000000 / ($wall + 0.0001)" | bc -l)" "$(echo "$(stat -c %s "$3") / 1000000" | bc -l)"
+    local wall cpu rss
+    read -r wall cpu rss <"$work/t.$1"
+    printf '%-52s %7.2f %7.2f %8.1f %9.1f %10.2f %8d\n' "$2" "$wall" "$cpu" \
+        "$(echo "$bytes / 1000000 / ($wall + 0.0001)" | bc -l)" "$(echo "$bytes / 1000000 / ($cpu + 0.0001)" | bc -l)" \
+        "$(echo "$(stat -c %s "$3") / 1000000" | bc -l)" $((rss / 1024))
 }
 row none "changerec layer --compress none" "$tar"
 row gzip1 "changerec layer --compress gzip, 1 processor" "$out/gzip1"
@@ -109,8 +113,10 @@ row pigz6 "pigz -6 of the same tar ($processors threads)" "$out/pigz6"
 row zstd3 "zstd -3 of the same tar (1 thread, its default)" "$out/zstd3"
 row zstd3T0 "zstd -3 -T0 of the same tar ($processors threads)" "$out/zstd3T0"
 wall() { cut -d' ' -f1 "$work/t.$1"; }
-printf 'against gzip -6 (wall): changerec gzip %.2fx as fast, zstd %.2fx; pigz -6 %.2fx\n' \
+cpu() { cut -d' ' -f2 "$work/t.$1"; }
+printf 'against gzip -6, wall: changerec gzip %.2fx as fast, zstd %.2fx, pigz -6 %.2fx; CPU: gzip %.2fx, zstd %.2fx\n' \
     "$(echo "$(wall gzip6) / $(wall gzipN)" | bc -l)" "$(echo "$(wall gzip6) / $(wall zstdN)" | bc -l)" \
-    "$(echo "$(wall gzip6) / $(wall pigz6)" | bc -l)"
+    "$(echo "$(wall gzip6) / $(wall pigz6)" | bc -l)" "$(echo "$(cpu gzip6) / $(cpu gzipN)" | bc -l)" \
+    "$(echo "$(cpu gzip6) / $(cpu zstdN)" | bc -l)"
 same() { cmp -s "$1" "$2" && echo identical || echo DIFFERENT; }
 echo "bytes on 1 and $processors processors: gzip $(same "$out/gzip1" "$out/gzipN"), zstd $(same "$out/zstd1" "$out/zstdN")"

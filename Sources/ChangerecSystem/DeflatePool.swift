@@ -1,12 +1,13 @@
 /// Worker threads deflating blocks, handing them back in the order they were submitted.
 ///
 /// At most `capacity` blocks are in flight (submitted and not yet taken back): the producer waits for
-/// the oldest before it submits more, so a layer of any size takes a few blocks of memory.
+/// the oldest before it submits more, so a layer of any size takes a few blocks of memory (for 2 threads,
+/// 8 blocks: about 2 MiB with their dictionaries and output).
 final class DeflatePool: @unchecked Sendable {
     // Everything below is guarded by `lock`.
     private let lock = ConditionLock()
+    /// Jobs not yet taken by a thread: at most `capacity`, so taking the first one is cheap.
     private var pending: [DeflateJob] = []
-    private var pendingStart = 0
     private var finished: [Int: Result<DeflatedBlock, ChangerecError>] = [:]
     private var stopping = false
     private var submitted = 0
@@ -19,7 +20,9 @@ final class DeflatePool: @unchecked Sendable {
     /// Starts `count` threads deflating at `level`.
     init(threads count: Int, level: Int32) throws(ChangerecError) {
         self.level = level
-        capacity = 2 * count
+        // As pigz bounds its input buffers: enough blocks queued that a thread descheduled for a moment on a
+        // busy machine does not leave the others idle, few enough that memory stays a few MiB.
+        capacity = 3 * count + 2
         do {
             for _ in 0..<count { threads.append(try WorkerThread { [self] in work() }) }
         } catch {
@@ -84,15 +87,10 @@ final class DeflatePool: @unchecked Sendable {
 
     private func nextJob() -> DeflateJob? {
         lock.withLock {
-            while pendingStart == pending.count && !stopping { lock.wait() }
+            while pending.isEmpty && !stopping { lock.wait() }
             guard !stopping else { return nil }
-            let job = pending[pendingStart]
-            pendingStart += 1
-            if pendingStart == pending.count {
-                pending.removeAll(keepingCapacity: true)
-                pendingStart = 0
-            }
-            return job
+            // Removed, not passed over: a job left in the array would keep its block alive.
+            return pending.removeFirst()
         }
     }
 }
