@@ -149,40 +149,184 @@ int cchangerec_proc_events_decode(const uint8_t *buffer, size_t length, struct c
 
 #include <zlib.h>
 
-struct cchangerec_gzip {
+struct cchangerec_deflater {
     z_stream z;
 };
 
-cchangerec_gzip *cchangerec_gzip_open(int level) {
-    cchangerec_gzip *stream = calloc(1, sizeof *stream);
-    if (stream == NULL) return NULL;
-    if (deflateInit2(&stream->z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-        free(stream);
+cchangerec_deflater *cchangerec_deflater_open(int level) {
+    cchangerec_deflater *deflater = calloc(1, sizeof *deflater);
+    if (deflater == NULL) return NULL;
+    if (deflateInit2(&deflater->z, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+        free(deflater);
         return NULL;
+    }
+    return deflater;
+}
+
+size_t cchangerec_deflate_bound(cchangerec_deflater *deflater, size_t length) {
+    // deflateBound covers a finished stream; a sync flush adds an empty stored block (at most 6 bytes).
+    return deflateBound(&deflater->z, (uLong)length) + 16;
+}
+
+long cchangerec_deflate_block(cchangerec_deflater *deflater, const uint8_t *dictionary, size_t dictionary_length,
+                              const uint8_t *input, size_t length, uint8_t *output, size_t capacity, int last) {
+    if (length > UINT32_MAX || capacity > UINT32_MAX || dictionary_length > 32768) return -1;
+    z_stream *z = &deflater->z;
+    if (deflateReset(z) != Z_OK) return -1;
+    if (dictionary_length > 0 && deflateSetDictionary(z, dictionary, (uInt)dictionary_length) != Z_OK) return -1;
+    z->next_in = (Bytef *)input;
+    z->avail_in = (uInt)length;
+    z->next_out = output;
+    z->avail_out = (uInt)capacity;
+    int rc = deflate(z, last ? Z_FINISH : Z_SYNC_FLUSH);
+    if (rc == Z_STREAM_ERROR) return -1;
+    // All input taken and, for the last block, the stream ended; otherwise the output was too small.
+    if (z->avail_in != 0 || (last ? rc != Z_STREAM_END : z->avail_out == 0)) return -2;
+    return (long)(capacity - z->avail_out);
+}
+
+void cchangerec_deflater_close(cchangerec_deflater *deflater) {
+    if (deflater == NULL) return;
+    deflateEnd(&deflater->z);
+    free(deflater);
+}
+
+uint32_t cchangerec_crc32(uint32_t crc, const uint8_t *bytes, size_t length) {
+    while (length > 0) {
+        uInt part = length > UINT32_MAX ? UINT32_MAX : (uInt)length;
+        crc = (uint32_t)crc32(crc, bytes, part);
+        bytes += part;
+        length -= part;
+    }
+    return crc;
+}
+
+uint32_t cchangerec_crc32_combine(uint32_t first, uint32_t second, uint64_t second_length) {
+    return (uint32_t)crc32_combine(first, second, (z_off_t)second_length);
+}
+
+#include <dlfcn.h>
+#include <sched.h>
+
+// The part of zstd.h (stable since libzstd 1.4.0) that changerec uses; the values are the ABI.
+typedef struct { const void *src; size_t size; size_t pos; } cchangerec_zstd_in;
+typedef struct { void *dst; size_t size; size_t pos; } cchangerec_zstd_out;
+enum {
+    CCHANGEREC_ZSTD_C_LEVEL = 100,
+    CCHANGEREC_ZSTD_C_CONTENT_SIZE_FLAG = 200,
+    CCHANGEREC_ZSTD_C_CHECKSUM_FLAG = 201,
+    CCHANGEREC_ZSTD_C_DICT_ID_FLAG = 202,
+    CCHANGEREC_ZSTD_C_NB_WORKERS = 400,
+    CCHANGEREC_ZSTD_E_CONTINUE = 0,
+    CCHANGEREC_ZSTD_E_END = 2,
+};
+
+static struct {
+    unsigned (*versionNumber)(void);
+    void *(*createCCtx)(void);
+    size_t (*freeCCtx)(void *);
+    size_t (*setParameter)(void *, int, int);
+    size_t (*compressStream2)(void *, cchangerec_zstd_out *, cchangerec_zstd_in *, int);
+    unsigned (*isError)(size_t);
+    const char *(*getErrorName)(size_t);
+} cchangerec_zstd_api;
+
+int cchangerec_zstd_load(const char *library, char *reason, size_t capacity) {
+    void *handle = dlopen(library, RTLD_NOW | RTLD_LOCAL);
+    if (handle == NULL) {
+        const char *error = dlerror();
+        snprintf(reason, capacity, "%s", error != NULL ? error : "dlopen failed");
+        return -1;
+    }
+    static const char *const names[] = {"ZSTD_versionNumber", "ZSTD_createCCtx", "ZSTD_freeCCtx",
+                                        "ZSTD_CCtx_setParameter", "ZSTD_compressStream2", "ZSTD_isError",
+                                        "ZSTD_getErrorName"};
+    void *symbols[7];
+    for (int i = 0; i < 7; i++) {
+        symbols[i] = dlsym(handle, names[i]);
+        if (symbols[i] == NULL) {
+            snprintf(reason, capacity, "%s has no %s (libzstd 1.4.0 or later is needed)", library, names[i]);
+            dlclose(handle);
+            return -1;
+        }
+    }
+    // The first library loaded stays for the life of the process (its functions are kept below); a later
+    // successful call only checks its library. Function pointers from dlsym are converted as POSIX allows.
+    if (cchangerec_zstd_api.compressStream2 != NULL) return 0;
+    cchangerec_zstd_api.versionNumber = (unsigned (*)(void))symbols[0];
+    cchangerec_zstd_api.createCCtx = (void *(*)(void))symbols[1];
+    cchangerec_zstd_api.freeCCtx = (size_t (*)(void *))symbols[2];
+    cchangerec_zstd_api.setParameter = (size_t (*)(void *, int, int))symbols[3];
+    cchangerec_zstd_api.isError = (unsigned (*)(size_t))symbols[5];
+    cchangerec_zstd_api.getErrorName = (const char *(*)(size_t))symbols[6];
+    cchangerec_zstd_api.compressStream2 =
+        (size_t (*)(void *, cchangerec_zstd_out *, cchangerec_zstd_in *, int))symbols[4];
+    return 0;
+}
+
+unsigned cchangerec_zstd_version(void) {
+    return cchangerec_zstd_api.versionNumber != NULL ? cchangerec_zstd_api.versionNumber() : 0;
+}
+
+struct cchangerec_zstd {
+    void *context;
+};
+
+cchangerec_zstd *cchangerec_zstd_open(int level, int workers, const char **reason) {
+    *reason = "libzstd is not loaded";
+    if (cchangerec_zstd_api.compressStream2 == NULL) return NULL;
+    cchangerec_zstd *stream = calloc(1, sizeof *stream);
+    if (stream == NULL) { *reason = "out of memory"; return NULL; }
+    stream->context = cchangerec_zstd_api.createCCtx();
+    if (stream->context == NULL) { free(stream); *reason = "out of memory"; return NULL; }
+    const int parameters[][2] = {
+        {CCHANGEREC_ZSTD_C_LEVEL, level},           {CCHANGEREC_ZSTD_C_CONTENT_SIZE_FLAG, 0},
+        {CCHANGEREC_ZSTD_C_CHECKSUM_FLAG, 1},       {CCHANGEREC_ZSTD_C_DICT_ID_FLAG, 0},
+        {CCHANGEREC_ZSTD_C_NB_WORKERS, workers},
+    };
+    for (size_t i = 0; i < sizeof parameters / sizeof parameters[0]; i++) {
+        size_t rc = cchangerec_zstd_api.setParameter(stream->context, parameters[i][0], parameters[i][1]);
+        if (cchangerec_zstd_api.isError(rc)) {
+            *reason = parameters[i][0] == CCHANGEREC_ZSTD_C_NB_WORKERS
+                          ? "libzstd was built without multi-threading"
+                          : cchangerec_zstd_api.getErrorName(rc);
+            cchangerec_zstd_api.freeCCtx(stream->context);
+            free(stream);
+            return NULL;
+        }
     }
     return stream;
 }
 
-int cchangerec_gzip_step(cchangerec_gzip *stream, const uint8_t *input, size_t length, uint8_t *output,
-                         size_t capacity, size_t *consumed, size_t *produced, int finish) {
-    uInt in = length > UINT32_MAX ? UINT32_MAX : (uInt)length;
-    uInt out = capacity > UINT32_MAX ? UINT32_MAX : (uInt)capacity;
-    stream->z.next_in = (Bytef *)input;
-    stream->z.avail_in = in;
-    stream->z.next_out = output;
-    stream->z.avail_out = out;
-    int rc = deflate(&stream->z, finish ? Z_FINISH : Z_NO_FLUSH);
-    *consumed = in - stream->z.avail_in;
-    *produced = out - stream->z.avail_out;
-    if (rc == Z_STREAM_END) return 1;
-    if (rc == Z_OK || rc == Z_BUF_ERROR) return 0;
-    return -1;
+int cchangerec_zstd_step(cchangerec_zstd *stream, const uint8_t *input, size_t length, uint8_t *output,
+                         size_t capacity, size_t *consumed, size_t *produced, int end, const char **reason) {
+    cchangerec_zstd_in in = {input, length, 0};
+    cchangerec_zstd_out out = {output, capacity, 0};
+    size_t rc = cchangerec_zstd_api.compressStream2(stream->context, &out, &in,
+                                                    end ? CCHANGEREC_ZSTD_E_END : CCHANGEREC_ZSTD_E_CONTINUE);
+    *consumed = in.pos;
+    *produced = out.pos;
+    if (cchangerec_zstd_api.isError(rc)) {
+        *reason = cchangerec_zstd_api.getErrorName(rc);
+        return -1;
+    }
+    return end && rc == 0 ? 1 : 0;
 }
 
-void cchangerec_gzip_close(cchangerec_gzip *stream) {
+void cchangerec_zstd_close(cchangerec_zstd *stream) {
     if (stream == NULL) return;
-    deflateEnd(&stream->z);
+    cchangerec_zstd_api.freeCCtx(stream->context);
     free(stream);
+}
+
+int cchangerec_available_processors(void) {
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0) {
+        int count = CPU_COUNT(&set);
+        if (count > 0) return count;
+    }
+    long online = sysconf(_SC_NPROCESSORS_ONLN);
+    return online > 0 ? (int)online : 1;
 }
 
 static char cchangerec_partial_path[PATH_MAX];

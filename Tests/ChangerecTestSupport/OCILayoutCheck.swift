@@ -38,6 +38,8 @@ public enum OCILayoutCheck {
             let uncompressed: Data
             if media.hasSuffix("+gzip") {
                 uncompressed = try Run.command(["/bin/sh", "-c", "gzip -dc '\(path(root, layer))'"]).stdoutData
+            } else if media.hasSuffix("+zstd") {
+                uncompressed = try Run.command(["/bin/sh", "-c", "zstd -dc '\(path(root, layer))'"]).stdoutData
             } else if media == "application/vnd.oci.image.layer.v1.tar" {
                 uncompressed = data
             } else {

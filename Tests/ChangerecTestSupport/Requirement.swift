@@ -5,12 +5,14 @@ public enum Requirement: Sendable, Hashable {
     case root
     case python
     case strace
+    case zstd
 
     public var isMet: Bool {
         switch self {
         case .root: getuid() == 0
         case .python: access("/usr/bin/python3", X_OK) == 0
         case .strace: access("/usr/bin/strace", X_OK) == 0
+        case .zstd: access("/usr/bin/zstd", X_OK) == 0
         }
     }
 
@@ -19,6 +21,7 @@ public enum Requirement: Sendable, Hashable {
         case .root: "needs root (CAP_CHOWN, CAP_SYS_ADMIN for mounts and sysctls): run the tests as root"
         case .python: "needs /usr/bin/python3 for renameat2, O_TMPFILE and mmap workloads"
         case .strace: "needs /usr/bin/strace to watch the binary's system calls (apt-get install strace)"
+        case .zstd: "needs /usr/bin/zstd to decompress zstd layers independently (apt-get install zstd)"
         }
     }
 }

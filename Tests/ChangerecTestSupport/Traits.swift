@@ -10,6 +10,9 @@ extension Trait where Self == ConditionTrait {
     /// Skips unless `strace` is on the machine, to see which system calls the binary makes.
     public static var requiresStrace: Self { requires(.strace) }
 
+    /// Skips unless the `zstd` tool is on the machine, to decompress zstd layers with another decoder.
+    public static var requiresZstdTool: Self { requires(.zstd) }
+
     static func requires(_ requirement: Requirement) -> Self {
         .enabled(if: requirement.isMet, Comment(rawValue: requirement.missing))
     }

@@ -259,23 +259,66 @@ int cchangerec_proc_events_decode(const uint8_t *buffer, size_t length, struct c
 void cchangerec_remove_on_signal(const char *path);
 void cchangerec_remove_on_signal_clear(void);
 
-// MARK: - gzip (zlib)
+// MARK: - deflate blocks and CRC-32 (zlib)
 
-/// An opaque deflate stream writing the gzip format. zlib's z_stream holds pointers Swift would have to
-/// manage across calls; the shim keeps it on the C side.
-typedef struct cchangerec_gzip cchangerec_gzip;
+/// An opaque raw deflate stream, reset for each block it compresses. zlib's z_stream holds pointers
+/// Swift would have to manage across calls; the shim keeps it on the C side.
+typedef struct cchangerec_deflater cchangerec_deflater;
 
-/// Starts a gzip stream (deflateInit2 with windowBits 31). zlib writes a header with mtime 0 and no
-/// file name, so the same input always gives the same bytes. Returns NULL when out of memory.
-cchangerec_gzip *cchangerec_gzip_open(int level);
+/// Starts a raw deflate stream (deflateInit2 with windowBits -15, memLevel 8, the default strategy).
+/// Returns NULL when out of memory.
+cchangerec_deflater *cchangerec_deflater_open(int level);
 
-/// Compresses `length` bytes of `input` (or, with `finish`, flushes the end of the stream) into
-/// `output`; sets how much was consumed and produced. Returns 1 when the stream is finished, 0 to be
-/// called again, -1 on a zlib error.
-int cchangerec_gzip_step(cchangerec_gzip *stream, const uint8_t *input, size_t length, uint8_t *output,
-                         size_t capacity, size_t *consumed, size_t *produced, int finish);
+/// An upper bound of what `cchangerec_deflate_block` writes for `length` bytes (deflateBound, plus
+/// the few bytes of the sync flush marker).
+size_t cchangerec_deflate_bound(cchangerec_deflater *deflater, size_t length);
 
-void cchangerec_gzip_close(cchangerec_gzip *stream);
+/// Compresses one block as pigz does: deflateReset, deflateSetDictionary with the `dictionary_length`
+/// (at most 32 KiB) bytes that precede the block, then one deflate call with Z_SYNC_FLUSH — the block
+/// ends on a byte boundary with the last-block bit clear, so blocks concatenate into one deflate stream
+/// — or, for the `last` block, Z_FINISH. The output depends on the level, the dictionary and the block
+/// only. Returns the bytes written to `output`, -2 when `capacity` was too small, -1 on a zlib error.
+long cchangerec_deflate_block(cchangerec_deflater *deflater, const uint8_t *dictionary, size_t dictionary_length,
+                              const uint8_t *input, size_t length, uint8_t *output, size_t capacity, int last);
+
+void cchangerec_deflater_close(cchangerec_deflater *deflater);
+
+/// zlib's crc32 and crc32_combine, whose uLong and z_off_t are not the fixed-width types Swift expects.
+uint32_t cchangerec_crc32(uint32_t crc, const uint8_t *bytes, size_t length);
+uint32_t cchangerec_crc32_combine(uint32_t first, uint32_t second, uint64_t second_length);
+
+// MARK: - zstd, loaded at run time
+
+/// libzstd is loaded with dlopen when `--compress zstd` asks for it: a fresh Debian has the library
+/// (libzstd1) but not its headers, so the few declarations used are made here, and changerec runs
+/// without it until zstd is asked for. Returns 0 when `library` loads and has every function needed
+/// (the first such library is the one used), or -1 with a one-line reason (dlerror's, or the missing
+/// function) in `reason`. Call it from one thread at a time.
+int cchangerec_zstd_load(const char *library, char *reason, size_t capacity);
+
+/// ZSTD_versionNumber of the loaded library (e.g. 10504 for 1.5.4); 0 before a load.
+unsigned cchangerec_zstd_version(void);
+
+typedef struct cchangerec_zstd cchangerec_zstd;
+
+/// A compression context with the parameters that decide the bytes set explicitly: `level`, no
+/// content size (a stream's size is not known ahead), a content checksum, no dictionary id, and
+/// `workers` threads (ZSTD_c_nbWorkers, at least 1: libzstd's multi-threaded format is the same for
+/// any number of workers, its single-threaded one is not). NULL with `reason` set when libzstd refuses
+/// a parameter (built without threads) or is out of memory.
+cchangerec_zstd *cchangerec_zstd_open(int level, int workers, const char **reason);
+
+/// ZSTD_compressStream2: compresses `length` bytes of `input` (ZSTD_e_continue) or, with `end`,
+/// ends the frame (ZSTD_e_end) into `output`; sets how much was consumed and produced. Returns 1
+/// when the frame is finished, 0 to be called again, -1 with `reason` set on an error.
+int cchangerec_zstd_step(cchangerec_zstd *stream, const uint8_t *input, size_t length, uint8_t *output,
+                         size_t capacity, size_t *consumed, size_t *produced, int end, const char **reason);
+
+void cchangerec_zstd_close(cchangerec_zstd *stream);
+
+/// The number of processors this process may run on (sched_getaffinity and CPU_COUNT, a function-like
+/// macro); at least 1.
+int cchangerec_available_processors(void);
 
 /// The environment array glibc keeps for the process (declared here: unistd.h hides it without _GNU_SOURCE).
 

@@ -2,23 +2,25 @@ import ChangerecSystem
 import Crypto
 import SystemPackage
 
-/// Where a layer's bytes go: a temporary file beside the output (or a stream), optionally gzip-compressed, with the
+/// Where a layer's bytes go: a temporary file beside the output (or a stream), optionally compressed, with the
 /// SHA-256 of the uncompressed stream (the diff_id) and of the bytes written (the blob digest) computed
 /// on the way, so a layer of any size streams through a fixed buffer.
 final class BlobSink {
     private let descriptor: FileDescriptor
     private let path: [UInt8]
-    private let compressor: GzipCompressor?
+    private let compressor: (any StreamCompressor)?
     private var uncompressedHash = SHA256()
     private var writtenHash = SHA256()
     private var buffer: [UInt8] = []
     private(set) var uncompressedSize: UInt64 = 0
     private(set) var writtenSize: UInt64 = 0
 
-    init(descriptor: FileDescriptor, path: [UInt8], gzip: Bool) throws(ChangerecError) {
+    init(descriptor: FileDescriptor, path: [UInt8], compression: LayerCompression, threads: Int)
+        throws(ChangerecError)
+    {
         self.descriptor = descriptor
         self.path = path
-        compressor = gzip ? try GzipCompressor() : nil
+        compressor = try compression.compressor(threads: threads)
         buffer.reserveCapacity(1 << 20)
     }
 

@@ -23,8 +23,8 @@ public struct LayerJob {
     /// Loads the journals and opens ROOT, the output and the layout.
     ///
     /// - Throws: `ChangerecError` for a journal that cannot be read; `.journalIncomplete` for a journal cut
-    ///   short, or one naming paths changerec could not read, unless `request.force`; the refusals of
-    ///   ``LayerRoot``, ``LayerWriter/checkNames(_:rootPath:)``, ``LayerOutput/classify(_:)`` and
+    ///   short, or one naming paths changerec could not read, unless `request.force`; a compression that
+    ///   cannot work here (zstd without libzstd); the refusals of ``LayerRoot``, ``LayerWriter/checkNames(_:rootPath:)``, ``LayerOutput/classify(_:)`` and
     ///   ``OCILayout/init(path:)``.
     public init(_ request: LayerRequest) throws(ChangerecError) {
         self.request = request
@@ -37,6 +37,7 @@ public struct LayerJob {
         root = try LayerRoot(journals: loaded.map { ($0.path, $0.changeSet.header) }, explicit: request.root)
         // Refusals come before any output is touched, so a refused layer leaves nothing behind.
         try LayerWriter.checkNames(plan, rootPath: root.path)
+        try request.options.compression.checkAvailable()
         target = try request.output.map { (path) throws(ChangerecError) in try LayerOutput.classify(path) }
         layout = try request.ociLayout.map { (path) throws(ChangerecError) in try OCILayout(path: path) }
     }

@@ -2,7 +2,7 @@
 public struct LayerResult: Sendable {
     public var diffID: String
     public var digest: String
-    /// Bytes of the blob as written (compressed when gzip).
+    /// Bytes of the blob as written (compressed, unless the compression is none).
     public var size: UInt64
     public var uncompressedSize: UInt64
     public var entries: Int

@@ -27,7 +27,9 @@ public struct LayerWriter {
         throws(ChangerecError) -> LayerResult
     {
         try Self.checkNames(plan, rootPath: rootPath)
-        let sink = try BlobSink(descriptor: output, path: outputPath, gzip: options.gzip)
+        let sink = try BlobSink(
+            descriptor: output, path: outputPath, compression: options.compression,
+            threads: options.compressionThreads)
         var state = LayerWriteState(tar: TarWriter(sink: sink), options: options, root: root)
         for item in plan.items {
             switch item {
@@ -57,8 +59,7 @@ public struct LayerWriter {
         return LayerResult(
             diffID: "sha256:" + Hex.string(diffID), digest: "sha256:" + Hex.string(digest), size: sink.writtenSize,
             uncompressedSize: sink.uncompressedSize, entries: state.entries,
-            mediaType: options.gzip
-                ? "application/vnd.oci.image.layer.v1.tar+gzip" : "application/vnd.oci.image.layer.v1.tar",
+            mediaType: options.compression.mediaType,
             drift: state.drift, skipped: state.skipped)
     }
 

@@ -28,7 +28,11 @@ struct Layer: ParsableCommand {
         help: ArgumentHelp("Where to write the layer ('-' for standard output).", valueName: "file"))
     var output: String?
 
-    @Option(name: .long, help: "Compression: gzip or none.")
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Compression: gzip (level 6, on every processor, pigz-style), zstd (level 3, needs libzstd.so.1) or none.",
+            valueName: "gzip|zstd|none"))
     var compress: String = "gzip"
 
     @Option(
@@ -57,8 +61,8 @@ struct Layer: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard compress == "gzip" || compress == "none" else {
-            throw ValidationError("unknown compression '\(compress)'; use gzip or none")
+        guard LayerCompression(rawValue: compress) != nil else {
+            throw ValidationError("unknown compression '\(compress)'; use gzip, zstd or none")
         }
         // The image spec's ref.name: letters, digits and a few separators.
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-:/@+")
@@ -89,7 +93,8 @@ struct Layer: ParsableCommand {
 
     private func layerOptions() -> LayerOptions {
         var options = LayerOptions()
-        options.gzip = compress == "gzip"
+        // Invariant: validate() accepted only a LayerCompression's name.
+        options.compression = LayerCompression(rawValue: compress) ?? .gzip
         options.sourceDateEpoch = sourceDateEpoch
         options.allowDrift = allowDrift
         if StandardStreams.errorIsTerminal {
