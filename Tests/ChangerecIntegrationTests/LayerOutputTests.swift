@@ -206,23 +206,7 @@ struct LayerOutputTests {
     func terminalRefused() throws {
         let (tree, journal) = try record("echo x > f")
         defer { withExtendedLifetime(tree) {} }
-        let driver = """
-            import os, pty, sys
-            pid, fd = pty.fork()
-            if pid == 0:
-                os.execv(sys.argv[1], sys.argv[1:])
-            out = b""
-            while True:
-                try:
-                    chunk = os.read(fd, 4096)
-                except OSError:
-                    break
-                if not chunk: break
-                out += chunk
-            _, status = os.waitpid(pid, 0)
-            sys.stdout.write(out.decode(errors="replace") + "status %d\\n" % os.waitstatus_to_exitcode(status))
-            """
-        let terminal = try Run.command(["/usr/bin/python3", "-c", driver, Run.binary, "layer", journal, "-o", "-"])
+        let terminal = try Run.onTerminal([Run.binary, "layer", journal, "-o", "-"])
         #expect(
             terminal.stdout
                 == "changerec: will not write a layer to a terminal (standard output); redirect it to a file or a pipe, or use -o FILE\r\nstatus 1\n"
