@@ -8,7 +8,7 @@ import SystemPackage
 /// for a symbolic link never leads outside ROOT: such a path is simply gone. Only "no such path beneath
 /// ROOT" (``Errno/meansNoSuchPathBeneath``) seals a path as gone; any other error (`EACCES`, `EIO`,
 /// `EMFILE`, ...) seals it as unreadable, with the error, so that it never reads as absent or unchanged.
-struct SealBuilder {
+struct SealBuilder: Sendable {
     let root: FileDescriptor
     let baseline: Baseline
     let exclusions: Exclusions
@@ -134,22 +134,29 @@ struct SealBuilder {
         return result
     }
 
-    /// Seal entries for the plan's paths, handed on one at a time so memory holds one entry, not all of them.
-    func seal(_ plan: Plan, _ emit: (SealEntry) throws(ChangerecError) -> Void) throws(ChangerecError) {
-        let cursor = ParentCursor(root: root)
-        for path in plan.paths {
-            let before = baseline.type(of: path)
-            if let failure = plan.unlisted[path] {
-                try emit(SealEntry(path: path, before: before, unreadable: failure))
-                continue
-            }
-            let entry: SealEntry
-            do throws(ReadFailure) {
-                entry = SealEntry(path: path, before: before, after: try finalState(of: path, cursor: cursor))
-            } catch {
-                entry = SealEntry(path: path, before: before, unreadable: error)
-            }
-            try emit(entry)
+    /// Seal entries for the plan's paths, in its order, handed on one at a time so memory holds a few
+    /// chunks of entries, not all of them. The paths are read on `threads` threads (each with a cursor of
+    /// its own): reading is mostly waiting on the kernel and hashing, and the files are independent.
+    func seal(
+        _ plan: Plan, threads: Int = WorkerThread.availableProcessors,
+        _ emit: (SealEntry) throws(ChangerecError) -> Void
+    ) throws(ChangerecError) {
+        let unlisted = plan.unlisted
+        try OrderedParallelMap.run(
+            plan.paths, threads: threads, context: { [root] in ParentCursor(root: root) },
+            transform: { [self] path, cursor in entry(for: path, unlisted: unlisted, cursor: cursor) }, emit: emit)
+    }
+
+    /// The seal entry of `path`: its final state, or why it could not be read.
+    private func entry(for path: RelativePath, unlisted: [RelativePath: ReadFailure], cursor: ParentCursor)
+        -> SealEntry
+    {
+        let before = baseline.type(of: path)
+        if let failure = unlisted[path] { return SealEntry(path: path, before: before, unreadable: failure) }
+        do throws(ReadFailure) {
+            return SealEntry(path: path, before: before, after: try finalState(of: path, cursor: cursor))
+        } catch {
+            return SealEntry(path: path, before: before, unreadable: error)
         }
     }
 
