@@ -61,7 +61,23 @@ public struct ChangeSet: Sendable {
         var fold = Fold()
         while let record = try reader.next() { fold.add(record) }
         // Invariant: `next()` returned nil, so the reader has set its ending.
-        let ending = reader.ending ?? .incomplete(offset: 0, reason: "unknown")
+        return try folded(fold, journal: journal, ending: reader.ending ?? .incomplete(offset: 0, reason: "unknown"))
+    }
+
+    /// The change set of a journal being sealed: its records so far (header, events, exit) followed by
+    /// `seal`, as ``load(journal:)`` will read it once that seal is written after them.
+    static func load(journal: [UInt8], sealedWith seal: [SealEntry]) throws(ChangerecError) -> ChangeSet {
+        let reader = try JournalReader(path: journal)
+        var fold = Fold()
+        while let record = try reader.next() { fold.add(record) }
+        for entry in seal { fold.add(.seal(entry)) }
+        fold.add(.sealEnd(SealEnd(sealCount: UInt64(seal.count), frameCount: 0)))
+        return try folded(fold, journal: journal, ending: .complete)
+    }
+
+    private static func folded(_ fold: Fold, journal: [UInt8], ending: JournalReader.Ending) throws(ChangerecError)
+        -> ChangeSet
+    {
         let all = fold.allChanges()
         guard let header = fold.header else {
             throw ChangerecError(

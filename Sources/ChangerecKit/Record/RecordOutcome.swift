@@ -7,4 +7,8 @@ public struct RecordOutcome: Sendable {
     public var termination: Termination
     /// The journal's canonical path.
     public var journal: [UInt8]
+    /// The layer asked for with ``RecordRequest/layer``: written, or why not (the command failed, the
+    /// change set may miss changes, the tree changed while it was read, an output error). `nil` when
+    /// none was asked for. The journal is complete either way.
+    public var layer: Result<LayerResult, ChangerecError>?
 }

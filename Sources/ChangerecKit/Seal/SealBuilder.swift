@@ -144,29 +144,93 @@ struct SealBuilder: Sendable {
         let unlisted = plan.unlisted
         try OrderedParallelMap.run(
             plan.paths, threads: threads, context: { [root] in ParentCursor(root: root) },
-            transform: { [self] path, cursor in entry(for: path, unlisted: unlisted, cursor: cursor) }, emit: emit)
+            transform: { [self] path, cursor in
+                entry(for: path, unlisted: unlisted, cursor: cursor, content: .hashed).entry
+            }, emit: emit)
+    }
+
+    /// Whether the seal hashes a regular file as it reads it, or leaves the digest to the layer written
+    /// in the same pass.
+    enum ContentReading: Sendable {
+        case hashed
+        case deferred
+    }
+
+    /// The plan's entries, in its order, with every regular file's digest left to come: the layer written
+    /// in the same pass reads each file once, and ``complete(_:reads:threads:)`` takes the digests from it.
+    func sealDeferringContent(_ plan: Plan, threads: Int = WorkerThread.availableProcessors) -> [PendingSealEntry] {
+        let unlisted = plan.unlisted
+        var entries: [PendingSealEntry] = []
+        entries.reserveCapacity(plan.paths.count)
+        OrderedParallelMap.run(
+            plan.paths, threads: threads, context: { [root] in ParentCursor(root: root) },
+            transform: { [self] path, cursor in entry(for: path, unlisted: unlisted, cursor: cursor, content: .deferred)
+            },
+            emit: { entries.append($0) })
+        return entries
+    }
+
+    /// The entries made whole: each digest still to come is taken from `reads` when that read is of the
+    /// object the seal saw, unchanged (``ContentRead/describes(_:)``); any other path is read again,
+    /// completely, as ``seal(_:threads:_:)`` reads it.
+    ///
+    /// - Returns: the entries, and the paths that `reads` held but could not vouch for (they changed
+    ///   between the seal's stat and the end of the layer's read).
+    func complete(
+        _ pending: [PendingSealEntry], reads: [RelativePath: ContentRead],
+        threads: Int = WorkerThread.availableProcessors
+    ) -> (entries: [SealEntry], changed: [RelativePath]) {
+        var entries: [SealEntry] = []
+        var changed: [RelativePath] = []
+        entries.reserveCapacity(pending.count)
+        OrderedParallelMap.run(
+            pending, threads: threads, context: { [root] in ParentCursor(root: root) },
+            transform: { [self] pending, cursor -> (SealEntry, Bool) in
+                guard let status = pending.awaitingDigest else { return (pending.entry, false) }
+                let path = pending.entry.path
+                if let read = reads[path], read.describes(status), var after = pending.entry.after {
+                    after.contentDigest = read.digest
+                    return (SealEntry(path: path, before: pending.entry.before, after: after), false)
+                }
+                let fresh = entry(for: path, unlisted: [:], cursor: cursor, content: .hashed).entry
+                return (fresh, reads[path] != nil)
+            },
+            emit: { (result: (SealEntry, Bool)) in
+                entries.append(result.0)
+                if result.1 { changed.append(result.0.path) }
+            })
+        return (entries, changed)
     }
 
     /// The seal entry of `path`: its final state, or why it could not be read.
-    private func entry(for path: RelativePath, unlisted: [RelativePath: ReadFailure], cursor: ParentCursor)
-        -> SealEntry
-    {
+    private func entry(
+        for path: RelativePath, unlisted: [RelativePath: ReadFailure], cursor: ParentCursor, content: ContentReading
+    ) -> PendingSealEntry {
         let before = baseline.type(of: path)
-        if let failure = unlisted[path] { return SealEntry(path: path, before: before, unreadable: failure) }
+        if let failure = unlisted[path] {
+            return PendingSealEntry(entry: SealEntry(path: path, before: before, unreadable: failure))
+        }
         do throws(ReadFailure) {
-            return SealEntry(path: path, before: before, after: try finalState(of: path, cursor: cursor))
+            guard let (state, status) = try finalState(of: path, cursor: cursor, content: content) else {
+                return PendingSealEntry(entry: SealEntry(path: path, before: before, after: nil))
+            }
+            let awaiting = content == .deferred && status.type == .regular ? status : nil
+            return PendingSealEntry(
+                entry: SealEntry(path: path, before: before, after: state), awaitingDigest: awaiting)
         } catch {
-            return SealEntry(path: path, before: before, unreadable: error)
+            return PendingSealEntry(entry: SealEntry(path: path, before: before, unreadable: error))
         }
     }
 
     /// How many times an object that keeps being replaced while it is read is read again.
     private static let attempts = 3
 
-    /// The state of `path` now; `nil` when it is gone.
+    /// The state of `path` now and the status it was read under; `nil` when it is gone.
     ///
     /// - Throws: `ReadFailure` when it could not be read for any reason but "no such path beneath ROOT".
-    private func finalState(of path: RelativePath, cursor: ParentCursor) throws(ReadFailure) -> FinalState? {
+    private func finalState(of path: RelativePath, cursor: ParentCursor, content reading: ContentReading)
+        throws(ReadFailure) -> (FinalState, FileStatus)?
+    {
         let directory: FileDescriptor
         switch cursor.directory(holding: path) {
         case .success(let open): directory = open
@@ -184,15 +248,17 @@ struct SealBuilder: Sendable {
                 throw ReadFailure(error, "read its status")
             }
             // `nil` from a read below: the object was removed or replaced since the stat; read it again.
-            if let state = try read(name, in: directory, status: status) { return state }
+            if let state = try read(name, in: directory, status: status, content: reading) { return (state, status) }
         }
         throw ReadFailure(.resourceTemporarilyUnavailable, "read it: it changed or was replaced each time it was read")
     }
 
     /// The target, content digest and xattrs digest of the object `status` describes; `nil` when it was
     /// removed or replaced meanwhile.
-    private func read(_ name: [UInt8], in directory: FileDescriptor, status: FileStatus) throws(ReadFailure)
-        -> FinalState?
+    private func read(
+        _ name: [UInt8], in directory: FileDescriptor, status: FileStatus, content reading: ContentReading
+    )
+        throws(ReadFailure) -> FinalState?
     {
         var target: [UInt8]?
         var content: [UInt8]?
@@ -205,6 +271,8 @@ struct SealBuilder: Sendable {
                 } catch let error where error.meansNoSuchPathBeneath || error == .invalidArgument {
                     return nil  // EINVAL: no longer a symbolic link
                 }
+            case .regular where reading == .deferred:
+                break
             case .regular:
                 guard let digest = try ContentDigest.ofFile(name, in: directory, expected: status) else { return nil }
                 content = digest

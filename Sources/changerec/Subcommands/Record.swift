@@ -11,6 +11,12 @@ struct Record: ParsableCommand, FailureStatus {
             (128+N if killed by signal N, 127 if not found, 126 if not executable, 125 if changerec
             itself failed, or if the command succeeded but a path or directory under ROOT could not be
             read or watched). When the command ends, the change list and a summary go to standard error.
+
+            With --layer FILE or --oci-layout DIR, a command that succeeds also gets its OCI layer, written in
+            the seal's own pass: each file is read once, for the journal's digest and for the layer. The
+            journal is complete before the layer is published, and `changerec layer` on it later writes the
+            same bytes. A command that fails gets no layer; a layer that cannot be written (the tree changed
+            while it was read, say) makes changerec exit 125, with the journal complete.
             """)
 
     @Option(
@@ -45,12 +51,25 @@ struct Record: ParsableCommand, FailureStatus {
     @Flag(name: .long, help: "Print the change set as one JSON object on standard error instead of text.")
     var json = false
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Write the step's OCI layer here when the command succeeds (a file, replaced only by a whole layer).",
+            valueName: "file"))
+    var layer: String?
+
+    @OptionGroup(title: "Layer options (with --layer or --oci-layout)") var layerArguments: LayerArguments
+
     @Argument(parsing: .postTerminator, help: ArgumentHelp("The command to record, after '--'.", valueName: "command"))
     var command: [String] = []
 
     func validate() throws {
         guard BackendChoice(rawValue: backend) != nil else {
             throw ValidationError("unknown backend '\(backend)'; use auto, fanotify or inotify")
+        }
+        if layerArguments.anyGiven && layer == nil && layerArguments.ociLayout == nil {
+            throw ValidationError(
+                "--compress, --source-date-epoch and --tag apply to a layer: add --layer FILE or --oci-layout DIR")
         }
         guard !command.isEmpty else {
             throw ValidationError("no command given; put it after '--', as in: changerec -- make install")
@@ -65,6 +84,14 @@ struct Record: ParsableCommand, FailureStatus {
         request.journal = journal.map(rawArgument)
         request.force = force
         request.waitForDescendants = wait
+        if layer != nil || layerArguments.ociLayout != nil {
+            var layerRequest = RecordLayerRequest()
+            layerRequest.output = layer
+            layerRequest.ociLayout = layerArguments.ociLayout
+            layerRequest.tag = layerArguments.imageTag
+            layerRequest.options = layerArguments.options
+            request.layer = layerRequest
+        }
         if !quiet { request.announce = { StandardStreams.writeError("changerec: \($0)\n") } }
 
         let outcome = try Recorder().record(request)
@@ -72,15 +99,47 @@ struct Record: ParsableCommand, FailureStatus {
 
         if !quiet {
             if json {
-                StandardStreams.writeError(changeSet.json.text + "\n")
+                var object = changeSet.json
+                if let layer = outcome.layer { object.add("layer", layerJSON(layer)) }
+                StandardStreams.writeError(object.text + "\n")
             } else {
                 var text = changeSet.textLines.map { $0 + "\n" }.joined()
                 for warning in changeSet.warnings { text += "changerec: warning: \(warning)\n" }
                 text += "changerec: \(changeSet.summaryLine)\n"
+                if case .success(let written)? = outcome.layer { text += layerText(written) }
                 StandardStreams.writeError(text)
             }
         }
-        throw ExitCode(Self.exitStatus(outcome.termination, changeSet))
+        var status = Self.exitStatus(outcome.termination, changeSet)
+        if case .failure(let error)? = outcome.layer {
+            // Said even with --quiet: it is why the exit status is not the command's.
+            StandardStreams.writeError("changerec: \(error.message)\n")
+            if status == 0 { status = 125 }
+        }
+        throw ExitCode(status)
+    }
+
+    /// Where the layer went and its digests, after the change list.
+    private func layerText(_ result: LayerResult) -> String {
+        var text = result.warnings.map { "changerec: warning: \($0)\n" }.joined()
+        let places = [
+            layer.map { "'\($0)'" },
+            layerArguments.ociLayout.map { "OCI layout '\($0)' (tag \(layerArguments.imageTag))" },
+        ]
+        .compactMap { $0 }.joined(separator: " and ")
+        text +=
+            "changerec: layer written to \(places): \(result.entries) entries, \(result.size) bytes, digest \(result.digest), diff_id \(result.diffID)\n"
+        return text
+    }
+
+    private func layerJSON(_ outcome: Result<LayerResult, ChangerecError>) -> JSONObject {
+        switch outcome {
+        case .success(let result): return result.json(output: layer, ociLayout: layerArguments.ociLayout)
+        case .failure(let error):
+            var object = JSONObject()
+            object.add("error", error.message)
+            return object
+        }
     }
 
     /// 127 for a command not found, 126 for one not executable, 125 for changerec's own failures.
