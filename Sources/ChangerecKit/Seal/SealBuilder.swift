@@ -86,18 +86,23 @@ struct SealBuilder: Sendable {
     /// - Parameter named: the paths to be sealed, in tree order (a ``Plan``'s), so the cursor opens each
     ///   parent directory once.
     func hardLinkSiblings(
-        of named: [RelativePath], reported: Set<FileIdentity> = [], unidentified: Bool = false
+        of named: [RelativePath], reported: Set<FileIdentity> = [], unidentified: Bool = false,
+        threads: Int = WorkerThread.availableProcessors
     ) -> [RelativePath] {
-        let cursor = ParentCursor(root: root)
         var identities = reported
         for path in named {
             if let before = baseline.identity(of: path) { identities.insert(before) }
-            // One that cannot be read is sealed as unreadable, which says enough.
-            guard let status = try? cursor.status(of: path), status.type != .directory, status.linkCount > 1 else {
-                continue
-            }
-            identities.insert(FileIdentity(status))
         }
+        // A `stat` of every named path: on every processor, as the seal reads them.
+        OrderedParallelMap.run(
+            named, threads: threads, context: { [root] in ParentCursor(root: root) },
+            transform: { path, cursor -> FileIdentity? in
+                // One that cannot be read is sealed as unreadable, which says enough.
+                guard let status = try? cursor.status(of: path), status.type != .directory, status.linkCount > 1
+                else { return nil }
+                return FileIdentity(status)
+            },
+            emit: { if let identity = $0 { identities.insert(identity) } })
         var siblings = Set(baseline.paths(withIdentities: identities))
         if unidentified { siblings.formUnion(changedSinceArming()) }
         guard !siblings.isEmpty else { return [] }
