@@ -33,9 +33,9 @@ public struct Recorder {
         let plan = try session.drain(after: termination)
         guard session.writesLayer else {
             try session.seal(plan, after: termination)
-            return RecordOutcome(termination: termination, journal: session.journalPath)
+            return RecordOutcome(termination: termination, journal: session.journalPath, gaps: session.gaps)
         }
         let layer = try session.sealWritingLayer(plan, after: termination)
-        return RecordOutcome(termination: termination, journal: session.journalPath, layer: layer)
+        return RecordOutcome(termination: termination, journal: session.journalPath, gaps: session.gaps, layer: layer)
     }
 }

@@ -26,6 +26,9 @@ final class RecordingSession {
     /// When the step began (wall clock, nanoseconds since the epoch), for the journal header.
     private let startWall: Int64
     private var log: StepLog
+    /// One line for each part of ROOT that could not be read or watched, as ``ChangeSet/gaps`` will give
+    /// them from the journal: the gap notes written and the seal entries that could not be read.
+    private(set) var gaps: [String] = []
     private var baseline = Baseline()
     /// Made once the baseline is read, and used for both the seal's plan and its entries.
     private lazy var sealer = SealBuilder(root: tree.descriptor, baseline: baseline, exclusions: tree.exclusions)
@@ -97,7 +100,7 @@ final class RecordingSession {
             baseline = armedBaseline
             crash.end(.arming)
             writer.append(.header(header()))
-            log.take(outputs)
+            take(outputs)
             try writer.flush()
         } catch {
             Self.removeJournal(journalPath)
@@ -150,7 +153,7 @@ final class RecordingSession {
         let endClock = Host.monotonicNanoseconds()
         let stragglers = request.waitForDescendants ? [] : Descendants.running(below: ChildProcess.currentID)
         do throws(ChangerecError) {
-            log.take(try backend.finish())
+            take(try backend.finish())
             let plan = planSeal()
             writer.append(
                 .exit(
@@ -171,6 +174,7 @@ final class RecordingSession {
         crash.begin(.seal)
         do throws(ChangerecError) {
             try sealer.seal(plan) { (entry) throws(ChangerecError) in
+                noteIfUnreadable(entry)
                 writer.append(.seal(entry))
                 if writer.sealCount % 4096 == 0 { try writer.flush() }
             }
@@ -210,6 +214,7 @@ final class RecordingSession {
             let (entries, changed) = sealer.complete(pending, reads: reads)
             do throws(ChangerecError) {
                 for entry in entries {
+                    noteIfUnreadable(entry)
                     writer.append(.seal(entry))
                     if writer.sealCount % 4096 == 0 { try writer.flush() }
                 }
@@ -253,6 +258,18 @@ final class RecordingSession {
 
     // MARK: - Within the stages
 
+    /// Writes what the watcher reports, keeping the lines of the gaps among it.
+    private func take(_ outputs: [WatchOutput]) {
+        for case .note(let note) in outputs where ChangeSet.gapNoteKinds.contains(note.kind) {
+            gaps.append(note.message)
+        }
+        log.take(outputs)
+    }
+
+    private func noteIfUnreadable(_ entry: SealEntry) {
+        if let failure = entry.unreadable { gaps.append(failure.message(for: entry.path)) }
+    }
+
     /// One turn of the loop: waits until something is readable and handles it.
     private func pollOnce() throws(ChangerecError) {
         let readQueue = !(hooks.stallReaderUntilExit && supervisor.termination == nil)
@@ -268,7 +285,7 @@ final class RecordingSession {
         }
         if ready[0] { try supervisor.handleSignals() }
         if readQueue && ready[1] {
-            log.take(try backend.readBatch() ?? [])
+            take(try backend.readBatch() ?? [])
             try writer.flush()
         }
         if ready.count > trackerIndex && ready[trackerIndex] { log.drainProcesses() }

@@ -95,9 +95,10 @@ struct Record: ParsableCommand, FailureStatus {
         if !quiet { request.announce = { StandardStreams.writeError("changerec: \($0)\n") } }
 
         let outcome = try Recorder().record(request)
-        let changeSet = try ChangeSet.load(journal: outcome.journal)
+        // With nothing to print the journal is not read back: the recorder knows its gaps.
+        let changeSet = quiet ? nil : try ChangeSet.load(journal: outcome.journal)
 
-        if !quiet {
+        if let changeSet {
             if json {
                 var object = changeSet.json
                 if let layer = outcome.layer { object.add("layer", layerJSON(layer)) }
@@ -110,7 +111,7 @@ struct Record: ParsableCommand, FailureStatus {
                 StandardStreams.writeError(text)
             }
         }
-        var status = Self.exitStatus(outcome.termination, changeSet)
+        var status = Self.exitStatus(outcome.termination, gaps: changeSet?.gaps ?? outcome.gaps)
         if case .failure(let error)? = outcome.layer {
             // Said even with --quiet: it is why the exit status is not the command's.
             StandardStreams.writeError("changerec: \(error.message)\n")
@@ -154,9 +155,8 @@ struct Record: ParsableCommand, FailureStatus {
     /// The command's status; but a command that succeeded while parts of ROOT could not be read (the
     /// change set may miss changes there) makes changerec fail with 125, as for its own errors. A failing
     /// command's status always wins: it is what the caller must see first.
-    static func exitStatus(_ termination: Termination, _ changeSet: ChangeSet) -> Int32 {
+    static func exitStatus(_ termination: Termination, gaps: [String]) -> Int32 {
         let status = termination.shellStatus
-        let gaps = changeSet.gaps
         guard status == 0, !gaps.isEmpty else { return status }
         StandardStreams.writeError(
             "changerec: \(gaps.count) path(s) under ROOT could not be read or watched, so the change set may miss changes (see the warnings); exiting 125\n"
