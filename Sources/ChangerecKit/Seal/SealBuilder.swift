@@ -26,7 +26,9 @@ struct SealBuilder: Sendable {
     func paths(named: Set<RelativePath>, wholeDirectories: Set<RelativePath>) -> Plan {
         var all = named
         for path in named {
-            for ancestor in path.ancestors where !ancestor.isRoot { all.insert(ancestor) }
+            // Up to the first ancestor already there: its own ancestors are, or will be when it is visited.
+            var current = path.parent
+            while let ancestor = current, !ancestor.isRoot, all.insert(ancestor).inserted { current = ancestor.parent }
         }
         all.formUnion(baselineNames(below: directoriesReplaced(among: all)))
         var unlisted: [RelativePath: ReadFailure] = [:]
