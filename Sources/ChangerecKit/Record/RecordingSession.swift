@@ -173,13 +173,8 @@ final class RecordingSession {
     func seal(_ plan: SealBuilder.Plan, after termination: Termination) throws(ChangerecError) {
         crash.begin(.seal)
         do throws(ChangerecError) {
-            try sealer.seal(plan) { (entry) throws(ChangerecError) in
-                noteIfUnreadable(entry)
-                writer.append(.seal(entry))
-                if writer.sealCount % 4096 == 0 { try writer.flush() }
-            }
-            crash.end(.seal)
-            try writer.finish()
+            try sealer.seal(plan) { (entry) throws(ChangerecError) in try append(entry) }
+            try finishSeal()
         } catch {
             throw incomplete(error, termination: termination)
         }
@@ -213,13 +208,8 @@ final class RecordingSession {
             completed = true
             let (entries, changed) = sealer.complete(pending, reads: reads)
             do throws(ChangerecError) {
-                for entry in entries {
-                    noteIfUnreadable(entry)
-                    writer.append(.seal(entry))
-                    if writer.sealCount % 4096 == 0 { try writer.flush() }
-                }
-                crash.end(.seal)
-                try writer.finish()
+                for entry in entries { try append(entry) }
+                try finishSeal()
             } catch {
                 journalFailure = error
                 throw error
@@ -266,8 +256,17 @@ final class RecordingSession {
         log.take(outputs)
     }
 
-    private func noteIfUnreadable(_ entry: SealEntry) {
+    /// Writes one seal entry, keeping its line if it could not be read.
+    private func append(_ entry: SealEntry) throws(ChangerecError) {
         if let failure = entry.unreadable { gaps.append(failure.message(for: entry.path)) }
+        writer.append(.seal(entry))
+        if writer.sealCount % 4096 == 0 { try writer.flush() }
+    }
+
+    /// Writes the frame that ends the seal, and the journal with it.
+    private func finishSeal() throws(ChangerecError) {
+        crash.end(.seal)
+        try writer.finish()
     }
 
     /// One turn of the loop: waits until something is readable and handles it.
