@@ -54,7 +54,7 @@ struct StepLayer {
         if layout == nil, let path = request.ociLayout { layout = try OCILayout(path: path) }
         var delivery = LayerDelivery(
             writer: LayerWriter(root: tree.descriptor, rootPath: tree.path), plan: plan, options: options,
-            layout: layout, tag: request.tag, history: LayerHistory([changeSet]))
+            layout: layout, tag: request.tag, history: LayerHistory([changeSet], clampedTo: options.sourceDateEpoch))
         delivery.beforePublishing = beforePublishing
         switch output {
         case .replace(let path)?: return try delivery.replacing(path)

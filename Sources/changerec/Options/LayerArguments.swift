@@ -13,7 +13,9 @@ struct LayerArguments: ParsableArguments {
 
     @Option(
         name: .long,
-        help: ArgumentHelp("Clamp every mtime to this time (seconds since the epoch).", valueName: "seconds"))
+        help: ArgumentHelp(
+            "Clamp every mtime, and the image's created times, to this time (seconds since the epoch; default: $SOURCE_DATE_EPOCH when set).",
+            valueName: "seconds"))
     var sourceDateEpoch: Int64?
 
     @Option(
@@ -31,7 +33,25 @@ struct LayerArguments: ParsableArguments {
 
     var imageTag: String { tag ?? "latest" }
 
+    /// `--source-date-epoch`, else `SOURCE_DATE_EPOCH` from the environment, as reproducible builds
+    /// define it (an empty value is unset); `nil` when neither is given. Both are checked by validate().
+    var epoch: Int64? {
+        sourceDateEpoch ?? Self.environmentEpoch.flatMap { Int64($0) }
+    }
+
+    private static var environmentEpoch: String? {
+        guard let value = Host.environment("SOURCE_DATE_EPOCH"), !value.isEmpty else { return nil }
+        return value
+    }
+
     func validate() throws {
+        if let sourceDateEpoch, sourceDateEpoch < 0 {
+            throw ValidationError("--source-date-epoch \(sourceDateEpoch) is before 1970; give seconds since the epoch")
+        }
+        if sourceDateEpoch == nil, let value = Self.environmentEpoch, Int64(value).map({ $0 >= 0 }) != true {
+            throw ValidationError(
+                "SOURCE_DATE_EPOCH='\(value)' is not a number of seconds since the epoch; fix it or unset it")
+        }
         if let compress, LayerCompression(rawValue: compress) == nil {
             throw ValidationError("unknown compression '\(compress)'; use gzip, zstd or none")
         }
@@ -47,7 +67,7 @@ struct LayerArguments: ParsableArguments {
         var options = LayerOptions()
         // Invariant: validate() accepted only a LayerCompression's name.
         options.compression = compress.flatMap(LayerCompression.init(rawValue:)) ?? .gzip
-        options.sourceDateEpoch = sourceDateEpoch
+        options.sourceDateEpoch = epoch
         if StandardStreams.errorIsTerminal {
             options.progress = { entries, bytes in
                 if bytes >= 64 << 20 {
