@@ -5,14 +5,28 @@ import ChangerecSystem
 struct Layer: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write an OCI image layer from one or more journals and the tree they describe.",
+        usage: """
+            changerec layer [<journal> ...] -o <file> [<options>]
+            changerec layer [<journal> ...] --oci-layout <dir> [<options>]
+            """,
         discussion: """
-            With several journals (in step order) the layer is their squash. Files are read from ROOT
-            beneath it only (openat2 RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS) and checked against each journal's
-            seal: a tree that changed since the step is refused unless --allow-drift; so is a ROOT that is not
-            the directory recorded (replaced, or now a symbolic link) unless --root names a tree on purpose.
-            -o FILE is written to a temporary file and renamed on success, so a failure leaves nothing behind;
-            -o - (standard output), a fifo or a character device is streamed to, and the digests go to
-            standard error when standard output carries the layer.
+            With several journals (in step order) the layer is their squash. Files are read from ROOT \
+            beneath it only (openat2 RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS) and checked against each \
+            journal's seal: a tree that changed since the step is refused unless --allow-drift; so is a \
+            ROOT that is not the directory recorded (replaced, or now a symbolic link) unless --root names \
+            a tree on purpose.
+
+            -o FILE is written to a temporary file and renamed on success, so a failure leaves nothing \
+            behind; -o - (standard output), a fifo or a character device is streamed to, and the digests \
+            go to standard error when standard output carries the layer.
+
+            EXIT STATUS: 0 when the layer is written whole, 1 otherwise.
+
+            EXAMPLES:
+              changerec layer -o layer.tar.gz
+              changerec layer step1.journal step2.journal -o squashed.tar --compress none
+              changerec layer --oci-layout image --tag v1 --source-date-epoch 1700000000
+              changerec layer -o - | docker import - step:latest
             """)
 
     @Argument(

@@ -6,17 +6,25 @@ struct Record: ParsableCommand, FailureStatus {
     static let configuration = CommandConfiguration(
         abstract: "Run a command and record every change it makes under ROOT.",
         discussion: """
-            The command inherits standard streams, terminal and environment; SIGINT, SIGTERM, SIGHUP and
-            SIGQUIT sent to changerec are forwarded to it. changerec exits with the command's status
-            (128+N if killed by signal N, 127 if not found, 126 if not executable, 125 if changerec
-            itself failed, or if the command succeeded but a path or directory under ROOT could not be
-            read or watched). When the command ends, the change list and a summary go to standard error.
+            The command inherits standard streams, terminal and environment; SIGINT, SIGTERM, SIGHUP and \
+            SIGQUIT sent to changerec are forwarded to it. When it ends, the change list and a summary go \
+            to standard error (--quiet: nothing).
 
-            With --layer FILE or --oci-layout DIR, a command that succeeds also gets its OCI layer, written in
-            the seal's own pass: each file is read once, for the journal's digest and for the layer. The
-            journal is complete before the layer is published, and `changerec layer` on it later writes the
-            same bytes. A command that fails gets no layer; a layer that cannot be written (the tree changed
-            while it was read, say) makes changerec exit 125, with the journal complete.
+            With --layer FILE or --oci-layout DIR, a command that succeeds also gets its OCI layer, \
+            written in the seal's own pass: each file is read once, for the journal's digest and for the \
+            layer. The journal is complete before the layer is published, and 'changerec layer' on it \
+            later writes the same bytes. A command that fails gets no layer.
+
+            EXIT STATUS: the command's own (128+N if it was killed by signal N), 127 if it was not found, \
+            126 if it could not be executed, 125 if changerec itself failed — or if the command succeeded \
+            but a path under ROOT could not be read or watched, or its layer could not be written.
+
+            EXAMPLES:
+              changerec -- make install
+              changerec --root /srv/rootfs -- chroot /srv/rootfs apt-get install -y curl
+              changerec --json -- ./configure 2> changes.json
+              changerec --layer layer.tar.gz -- make install
+              changerec --oci-layout image --tag v1 --compress zstd -- make install
             """)
 
     @Option(
@@ -58,7 +66,7 @@ struct Record: ParsableCommand, FailureStatus {
             valueName: "file"))
     var layer: String?
 
-    @OptionGroup(title: "Layer options (with --layer or --oci-layout)") var layerArguments: LayerArguments
+    @OptionGroup(title: "Layer options") var layerArguments: LayerArguments
 
     @Argument(parsing: .postTerminator, help: ArgumentHelp("The command to record, after '--'.", valueName: "command"))
     var command: [String] = []
