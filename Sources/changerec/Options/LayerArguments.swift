@@ -8,7 +8,8 @@ struct LayerArguments: ParsableArguments {
         name: .long,
         help: ArgumentHelp(
             "Compression: gzip (level 6, on every processor, pigz-style; the default), zstd (level 3, needs libzstd.so.1) or none.",
-            valueName: "gzip|zstd|none"))
+            valueName: "gzip|zstd|none"),
+        completion: .list(["gzip", "zstd", "none"]))
     var compress: String?
 
     @Option(
@@ -20,7 +21,8 @@ struct LayerArguments: ParsableArguments {
 
     @Option(
         name: .long,
-        help: ArgumentHelp("Add the layer to this OCI image layout (created if missing).", valueName: "dir"))
+        help: ArgumentHelp("Add the layer to this OCI image layout (created if missing).", valueName: "dir"),
+        completion: .directory)
     var ociLayout: String?
 
     @Option(

@@ -20,10 +20,10 @@ struct Diff: ParsableCommand, FailureStatus {
               changerec diff --ignore-mtime --only /usr/lib old.journal new.journal
             """)
 
-    @Argument(help: ArgumentHelp("The older journal.", valueName: "old"))
+    @Argument(help: ArgumentHelp("The older journal.", valueName: "old"), completion: JournalCompletion.kind)
     var old: String
 
-    @Argument(help: ArgumentHelp("The newer journal.", valueName: "new"))
+    @Argument(help: ArgumentHelp("The newer journal.", valueName: "new"), completion: JournalCompletion.kind)
     var new: String
 
     @Flag(name: .long, help: "Print one JSON object per differing path (JSON Lines).")

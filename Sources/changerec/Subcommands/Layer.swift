@@ -30,16 +30,19 @@ struct Layer: ParsableCommand {
             """)
 
     @Argument(
-        help: ArgumentHelp("Journals, in step order (default: the newest in ./.changerec/).", valueName: "journal"))
+        help: ArgumentHelp("Journals, in step order (default: the newest in ./.changerec/).", valueName: "journal"),
+        completion: JournalCompletion.kind)
     var journals: [String] = []
 
     @Option(
-        name: .long, help: ArgumentHelp("The tree to read (default: the ROOT the journal names).", valueName: "dir"))
+        name: .long, help: ArgumentHelp("The tree to read (default: the ROOT the journal names).", valueName: "dir"),
+        completion: .directory)
     var root: String?
 
     @Option(
         name: .shortAndLong,
-        help: ArgumentHelp("Where to write the layer ('-' for standard output).", valueName: "file"))
+        help: ArgumentHelp("Where to write the layer ('-' for standard output).", valueName: "file"),
+        completion: .file())
     var output: String?
 
     @OptionGroup var layerArguments: LayerArguments

@@ -29,13 +29,15 @@ struct Record: ParsableCommand, FailureStatus {
 
     @Option(
         name: .long,
-        help: ArgumentHelp("The directory tree to watch (default: the current directory).", valueName: "dir"))
+        help: ArgumentHelp("The directory tree to watch (default: the current directory).", valueName: "dir"),
+        completion: .directory)
     var root: String?
 
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Where to write the journal (default: the next free ROOT/.changerec/NNNN.journal).", valueName: "file"))
+            "Where to write the journal (default: the next free ROOT/.changerec/NNNN.journal).", valueName: "file"),
+        completion: .file(extensions: ["journal"]))
     var journal: String?
 
     @Flag(
@@ -47,7 +49,8 @@ struct Record: ParsableCommand, FailureStatus {
 
     @Option(
         name: .long,
-        help: "Watcher backend: auto (fanotify where permitted, else inotify), fanotify (needs root) or inotify.")
+        help: "Watcher backend: auto (fanotify where permitted, else inotify), fanotify (needs root) or inotify.",
+        completion: .list(["auto", "fanotify", "inotify"]))
     var backend: String = "auto"
 
     @Flag(name: .long, help: "Wait for every descendant of the command, not only the command.")
@@ -63,7 +66,8 @@ struct Record: ParsableCommand, FailureStatus {
         name: .long,
         help: ArgumentHelp(
             "Write the step's OCI layer here when the command succeeds (a file, replaced only by a whole layer).",
-            valueName: "file"))
+            valueName: "file"),
+        completion: .file())
     var layer: String?
 
     @OptionGroup(title: "Layer options") var layerArguments: LayerArguments
