@@ -13,6 +13,8 @@ struct Changerec: ParsableCommand {
             'show' prints one record by record, 'changes' lists what a step changed, 'diff' compares two \
             steps or two runs, and 'layer' writes an OCI image layer.
 
+            EXIT STATUS: the subcommand's; with none named, record's (the command's own status).
+
             EXAMPLES:
               Record a step (the change list goes to standard error):
                 changerec -- make install

@@ -16,7 +16,7 @@ struct Record: ParsableCommand, FailureStatus {
             later writes the same bytes. A command that fails gets no layer.
 
             EXIT STATUS: the command's own (128+N if it was killed by signal N), 127 if it was not found, \
-            126 if it could not be executed, 125 if changerec itself failed — or if the command succeeded \
+            126 if it could not be executed, 125 if changerec itself failed, or if the command succeeded \
             but a path under ROOT could not be read or watched, or its layer could not be written.
 
             EXAMPLES:
