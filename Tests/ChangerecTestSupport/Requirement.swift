@@ -8,6 +8,8 @@ public enum Requirement: Sendable, Hashable {
     case zstd
     /// A shell whose syntax checker (`-n`) reads a completion script: `zsh` or `fish`.
     case shell(String)
+    /// A program at this path (`/usr/bin/man`, say).
+    case program(String)
 
     public var isMet: Bool {
         switch self {
@@ -16,6 +18,7 @@ public enum Requirement: Sendable, Hashable {
         case .strace: access("/usr/bin/strace", X_OK) == 0
         case .zstd: access("/usr/bin/zstd", X_OK) == 0
         case .shell(let name): access("/usr/bin/\(name)", X_OK) == 0
+        case .program(let path): access(path, X_OK) == 0
         }
     }
 
@@ -26,6 +29,7 @@ public enum Requirement: Sendable, Hashable {
         case .strace: "needs /usr/bin/strace to watch the binary's system calls (apt-get install strace)"
         case .zstd: "needs /usr/bin/zstd to decompress zstd layers independently (apt-get install zstd)"
         case .shell(let name): "needs /usr/bin/\(name) to check its completion script (apt-get install \(name))"
+        case .program(let path): "needs \(path)"
         }
     }
 }

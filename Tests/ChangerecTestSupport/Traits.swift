@@ -16,6 +16,9 @@ extension Trait where Self == ConditionTrait {
     /// Skips unless the shell `name` (zsh, fish) is on the machine, to check its completion script.
     public static func requiresShell(_ name: String) -> Self { requires(.shell(name)) }
 
+    /// Skips unless the program at `path` is on the machine.
+    public static func requiresProgram(_ path: String) -> Self { requires(.program(path)) }
+
     static func requires(_ requirement: Requirement) -> Self {
         .enabled(if: requirement.isMet, Comment(rawValue: requirement.missing))
     }
