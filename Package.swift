@@ -54,9 +54,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
-
-            swiftSettings: strict
+            swiftSettings: strict,
+            plugins: ["GitDescription"]
         ),
+        // `--version` names the commit it was built from, as `git describe` does.
+        .plugin(name: "GitDescription", capability: .buildTool()),
         .target(
             name: "ChangerecTestSupport",
             dependencies: [

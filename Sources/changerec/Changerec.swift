@@ -25,10 +25,14 @@ struct Changerec: ParsableCommand {
               Record a step and add its layer to an OCI image layout:
                 changerec --oci-layout image --tag v1 -- sh -c 'apt-get install -y curl'
             """,
-        version: "0.1.0",
+        version: version,
         subcommands: [Record.self, Show.self, Changes.self, Diff.self, Layer.self],
         defaultSubcommand: Record.self
     )
+
+    /// The release, and the commit it was built from when it was built from a git checkout, as
+    /// `git describe --tags --always --dirty` names it.
+    static let version = "0.1.0" + (gitDescription.map { " (\($0))" } ?? "")
 
     /// As ArgumentParser's, except that `diff` reports a usage error with status 2, as diff(1) does, that
     /// a `ChangerecError` is one line and the subcommand's status (``FailureStatus``), and that the

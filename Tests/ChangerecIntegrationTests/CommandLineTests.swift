@@ -303,6 +303,23 @@ struct RenderingTests {
         }
         let version = try Run.changerec(["--version"])
         #expect(version.status == 0)
-        #expect(version.stdout == "0.1.0\n")
+        #expect(version.stdout.hasPrefix("0.1.0"))
+    }
+
+    /// Built from this checkout, the binary names a commit of it, as `git describe` does.
+    @Test("--version names the release and the commit it was built from", .requiresProgram("/usr/bin/git"))
+    func versionNamesCommit() throws {
+        let version = try Run.changerec(["--version"]).stdout
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+        guard try Run.command(["/usr/bin/git", "-C", repository, "rev-parse", "--git-dir"]).status == 0 else {
+            #expect(version == "0.1.0\n")
+            return
+        }
+        let match = try #require(version.wholeMatch(of: /0\.1\.0 \((.+?)(-dirty)?\)\n/), "\(version)")
+        // A tag and a distance (v1-3-gHASH), or the abbreviated hash alone.
+        let commit = String(match.1.split(separator: "-g").last ?? match.1)
+        let known = try Run.command(["/usr/bin/git", "-C", repository, "cat-file", "-e", commit + "^{commit}"])
+        #expect(known.status == 0, "\(commit) is not a commit of the checkout")
     }
 }

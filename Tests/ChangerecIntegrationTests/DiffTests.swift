@@ -214,7 +214,7 @@ struct DiffTests {
         }
         let version = try Run.changerec(["diff", "--version"])
         #expect(version.status == 0)
-        #expect(version.stdout == "0.1.0\n")
+        #expect(version.stdout.hasPrefix("0.1.0"))
         // A usage error is still status 2, as diff(1) has it.
         #expect(try Run.changerec(["diff", "--no-such-option"]).status == 2)
     }
