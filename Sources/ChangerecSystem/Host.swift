@@ -1,3 +1,4 @@
+import CChangerecLinux
 import Glibc
 import SystemPackage
 
@@ -41,8 +42,14 @@ public enum Host {
         }
     }
 
-    /// The value of an environment variable.
+    /// The environment as the program was started with: takes out what was set only so that a statically
+    /// linked Swift runtime could start without `/proc`. Called first thing in `main`, before any command
+    /// inherits the environment. The corresponding C function is `cchangerec_restore_environment`.
+    public static func restoreEnvironment() {
+        cchangerec_restore_environment()
+    }
 
+    /// The value of an environment variable.
     public static func environment(_ name: String) -> String? {
         guard let value = getenv(name) else { return nil }
         return String(cString: value)

@@ -38,6 +38,7 @@ struct Changerec: ParsableCommand {
     /// a `ChangerecError` is one line and the subcommand's status (``FailureStatus``), and that the
     /// arguments come from ``RawArguments``, which needs no `/proc`.
     static func main() {
+        Host.restoreEnvironment()
         let arguments = Array(RawArguments.strings().dropFirst())
         var command: any ParsableCommand
         do {

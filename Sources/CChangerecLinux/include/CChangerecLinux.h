@@ -320,6 +320,10 @@ void cchangerec_zstd_close(cchangerec_zstd *stream);
 /// macro); at least 1.
 int cchangerec_available_processors(void);
 
+/// Takes SWIFT_BACKTRACE out of the environment again if it was set only so that a statically linked
+/// runtime could start without /proc (see runtime_path.c).
+void cchangerec_restore_environment(void);
+
 /// The environment array glibc keeps for the process (declared here: unistd.h hides it without _GNU_SOURCE).
 
 
