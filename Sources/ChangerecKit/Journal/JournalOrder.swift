@@ -91,7 +91,9 @@ struct JournalOrder {
             }
         }
         while let top = sealChain.last, !path.isWithin(top) { sealChain.removeLast() }
-        if let parent = path.parent, !parent.isRoot, sealChain.last != parent {
+        // Every path left on the chain holds this one, so the top is its parent exactly when it is as long as
+        // the part before the last `/`: compared by length, no parent path is built for each entry.
+        if let slash = path.bytes.lastIndex(of: 0x2F), sealChain.last?.bytes.count != slash {
             throw Violation(reason: "seal entry \(Self.shown(path)) without an entry for its parent directory")
         }
         sealChain.append(path)

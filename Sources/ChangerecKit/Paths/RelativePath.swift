@@ -92,8 +92,20 @@ public struct RelativePath: Hashable, Comparable, Sendable, CustomStringConverti
     /// Whether `self` is `other` or lies below it.
     public func isWithin(_ other: RelativePath) -> Bool {
         if other.bytes.isEmpty { return true }
-        guard bytes.count >= other.bytes.count, bytes.starts(with: other.bytes) else { return false }
+        guard startsWith(other.bytes) else { return false }
         return bytes.count == other.bytes.count || bytes[other.bytes.count] == 0x2F
+    }
+
+    /// Whether the bytes begin with `prefix`, compared in place (no component is built).
+    func startsWith(_ prefix: [UInt8]) -> Bool {
+        let count = prefix.count
+        guard bytes.count >= count else { return false }
+        var index = 0
+        while index < count {
+            if bytes[index] != prefix[index] { return false }
+            index += 1
+        }
+        return true
     }
 
     /// `self` moved from below `old` to below `new`; `self` must be within `old`.
@@ -135,6 +147,8 @@ public struct RelativePath: Hashable, Comparable, Sendable, CustomStringConverti
 
     /// Escapes bytes for one line of text output; see ``description``.
     public static func escaped(_ bytes: [UInt8]) -> String {
+        // Nearly every path is printable ASCII without a backslash: that is one string made in one go.
+        if bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x5C }) { return String(decoding: bytes, as: UTF8.self) }
         var out = ""
         var index = 0
         while index < bytes.count {
