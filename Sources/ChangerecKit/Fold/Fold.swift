@@ -36,6 +36,11 @@ public struct Fold {
     /// The path of each entry of `factList`.
     private var factPaths: [RelativePath] = []
     private var seal: [SealEntry] = []
+    /// For each seal entry, the index in `factList` of its path's facts, -1 when no event named it: looked
+    /// up as the entry is added, when its path is given the bytes of the events' path, held once.
+    private var sealFacts: [Int32] = []
+    /// An event came after a seal entry (only when records are fed by hand): `sealFacts` may be stale.
+    private var eventAfterSeal = false
     private var sealed = false
 
     public init() {}
@@ -46,7 +51,14 @@ public struct Fold {
         case .event(let event): add(event)
         case .note(let note): notes.append(note)
         case .exit(let exit): self.exit = exit
-        case .seal(let entry): seal.append(entry)
+        case .seal(var entry):
+            if let index = factIndex[entry.path] {
+                entry.path = factPaths[index]
+                sealFacts.append(Int32(index))
+            } else {
+                sealFacts.append(-1)
+            }
+            seal.append(entry)
         case .sealEnd: sealed = true
         case .process(let process): processes[process.pid] = process
         }
@@ -54,6 +66,7 @@ public struct Fold {
 
     private mutating func add(_ event: JournalEvent) {
         eventCount += 1
+        if !seal.isEmpty { eventAfterSeal = true }
         // Who changed each path the event names; each path's facts are then updated in the same lookup
         // as what the operation says of it (the two touch different facts).
         func attribute(_ facts: inout Facts) {
@@ -178,11 +191,25 @@ public struct Fold {
         // Facts already counted as a cause of their parent's change.
         var counted = [Bool](repeating: false, count: factList.count)
         var causes = ParentCauses()
+        // Changes by the same single process share one array of pids rather than holding one each.
+        var shared: (pid: Int32, array: [Int32]) = (0, [])
+        func pidArray(_ pids: PidSet?) -> [Int32] {
+            guard let pids else { return [] }
+            guard let only = pids.only else { return pids.sorted() }
+            if shared.pid != only { shared = (only, [only]) }
+            return shared.array
+        }
         for index in seal.indices {
             let entry = seal[index]
             // A path named twice (only in a seal not from the reader): its last entry stands.
             if !inTreeOrder && table[entry.path] != index { continue }
-            let found = facts(for: entry.path)
+            let found: (index: Int, facts: Facts)?
+            if eventAfterSeal {
+                found = facts(for: entry.path)
+            } else {
+                let factIndex = Int(sealFacts[index])
+                found = factIndex < 0 ? nil : (factIndex, factList[factIndex])
+            }
             let fact = found?.facts
             var change: Change
             switch (entry.before, entry.after) {
@@ -213,7 +240,7 @@ public struct Fold {
             change.before = entry.before
             change.after = entry.after
             change.symlinkTarget = entry.after?.symlinkTarget
-            change.pids = fact?.pids.sorted() ?? []
+            change.pids = pidArray(fact?.pids)
             change.foreign = fact?.isForeign ?? false
             hasChange[index] = true
             if change.kind != .changed || (fact?.created ?? false) || (fact?.removed ?? false) {

@@ -8,6 +8,9 @@ struct PidSet {
 
     var isEmpty: Bool { first == 0 }
 
+    /// The one pid, when there is exactly one.
+    var only: Int32? { first != 0 && rest.isEmpty ? first : nil }
+
     /// Adds `pid`, which must not be 0.
     mutating func insert(_ pid: Int32) {
         if first == 0 {
