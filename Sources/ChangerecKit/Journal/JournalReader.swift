@@ -76,6 +76,8 @@ public final class JournalReader {
     public func next() throws(ChangerecError) -> JournalRecord? {
         if ending != nil { return nil }
         if let trailing { throw trailing }
+        // Locals, not the properties: each use of a class's stored property is checked for exclusive access.
+        let offset = self.offset
         let remaining = size - offset
         if remaining == 0 {
             return end(.incomplete(offset: offset, reason: order.hasHeader ? "no seal" : "no header"))
@@ -101,6 +103,7 @@ public final class JournalReader {
             return end(.incomplete(offset: offset, reason: "ends inside a frame"))
         }
         start = try window(at: offset, count: Int(frameSize))
+        let chunk = self.chunk
         let kindByte = chunk[start + 4]
         let trailer = start + Int(frameSize) - JournalFormat.frameTrailerSize
         // Kind and payload lie together in the frame: one pass covers both.
@@ -133,12 +136,12 @@ public final class JournalReader {
         } catch {
             throw damaged(error.reason)
         }
-        offset += frameSize
+        self.offset = offset + frameSize
         recordCount += 1
         if case .sealEnd = record {
             // The seal end itself is intact and handed on; the bytes after it are damage, said on the next call
             // so that the count of intact records in the message is the count the caller received.
-            if offset != size {
+            if self.offset != size {
                 trailing = damaged("data after the seal end")
             } else {
                 ending = .complete

@@ -484,8 +484,12 @@ public final class FanotifyBackend: WatchBackend {
     /// The ELF interpreter (`ld-linux-x86-64.so.2`, `ld.so`) is opened for execution right after the
     /// program itself; it is not the name the process goes by.
     static func isProgramLoader(_ name: [UInt8]) -> Bool {
-        let text = String(decoding: name, as: UTF8.self)
-        return (text.hasPrefix("ld-") || text.hasPrefix("ld.")) && text.contains(".so")
+        // Compared as bytes: fanotify reports every exec on the file systems of `/` and $PATH, the whole
+        // machine's, and a string search per exec showed in profiles.
+        guard name.count >= 3, name[0] == 0x6C, name[1] == 0x64, name[2] == 0x2D || name[2] == 0x2E else {
+            return false
+        }
+        return name.indices.dropLast(2).contains { name[$0] == 0x2E && name[$0 + 1] == 0x73 && name[$0 + 2] == 0x6F }
     }
 
     /// The kernel's name for an unlinked `O_TMPFILE` inode: `#` and its inode number.
