@@ -57,12 +57,16 @@ public struct ChangeSet: Sendable {
     /// - Throws: `ChangerecError` when the journal cannot be read, is not a journal, is damaged, or has
     ///   no header at all.
     public static func load(journal: [UInt8]) throws(ChangerecError) -> ChangeSet {
-        let reader = try JournalReader(path: journal)
         var fold = Fold()
-        while let record = try reader.next() { fold.add(record) }
-        // Invariant: `next()` returned nil, so the reader has set its ending.
-        let ending = reader.ending ?? .incomplete(offset: 0, reason: "unknown")
-        let all = fold.allChanges()
+        // The reader (and its read-ahead chunk) is freed before the change set is built.
+        let ending: JournalReader.Ending
+        do {
+            let reader = try JournalReader(path: journal)
+            while let record = try reader.next() { fold.add(record) }
+            // Invariant: `next()` returned nil, so the reader has set its ending.
+            ending = reader.ending ?? .incomplete(offset: 0, reason: "unknown")
+        }
+        let all = fold.finishedChanges()
         guard let header = fold.header else {
             throw ChangerecError(
                 .journalIncomplete,
@@ -72,8 +76,6 @@ public struct ChangeSet: Sendable {
         return ChangeSet(
             journalPath: journal, header: header, exit: fold.exit, notes: fold.notes,
             changes: Fold.hidingCovered(all), allChanges: all,
-            processes: fold.processes, seal: fold.sealEntries,
-
-            eventCount: fold.eventCount, ending: ending)
+            processes: fold.processes, seal: fold.sealEntries, eventCount: fold.eventCount, ending: ending)
     }
 }

@@ -156,6 +156,14 @@ public struct Fold {
         sealed ? fromSeal() : fromEvents()
     }
 
+    /// ``allChanges()`` for a fold that takes no more records: the table from path to facts, which the
+    /// seal's entries no longer need (they looked their facts up as they were added), is freed first, so a
+    /// large change set is built without it held beside.
+    mutating func finishedChanges() -> [Change] {
+        if !eventAfterSeal { factIndex = [:] }
+        return allChanges()
+    }
+
     /// Whether the change set was decided by a seal.
     public var hasSeal: Bool { sealed }
 
