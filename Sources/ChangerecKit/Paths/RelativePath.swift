@@ -127,19 +127,30 @@ public struct RelativePath: Hashable, Comparable, Sendable, CustomStringConverti
     /// Component-wise order: a directory comes directly before everything inside it.
     public static func treeOrder(_ lhs: RelativePath, _ rhs: RelativePath) -> Bool {
         // Component-wise order is byte order with `/` ranked below every byte a name can hold (names
-        // never contain NUL), so no component arrays are built: this runs n log n times per seal, so it
-        // indexes the arrays directly rather than iterating a zip of them.
-        let left = lhs.bytes
-        let right = rhs.bytes
-        let common = min(left.count, right.count)
-        var index = 0
-        while index < common {
-            let a = left[index]
-            let b = right[index]
-            if a != b { return (a == 0x2F ? 0 : UInt16(a) + 1) < (b == 0x2F ? 0 : UInt16(b) + 1) }
-            index += 1
+        // never contain NUL), so no component arrays are built. This runs n log n times per seal, on paths
+        // that mostly share a long directory prefix: the common prefix is skipped eight bytes at a time,
+        // through buffer pointers (no bounds check per byte).
+        lhs.bytes.withUnsafeBufferPointer { left in
+            rhs.bytes.withUnsafeBufferPointer { right in
+                let common = min(left.count, right.count)
+                var index = 0
+                if let l = UnsafeRawPointer(left.baseAddress), let r = UnsafeRawPointer(right.baseAddress) {
+                    while index + 8 <= common
+                        && l.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                            == r.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                    {
+                        index += 8
+                    }
+                }
+                while index < common {
+                    let a = left[index]
+                    let b = right[index]
+                    if a != b { return (a == 0x2F ? 0 : UInt16(a) + 1) < (b == 0x2F ? 0 : UInt16(b) + 1) }
+                    index += 1
+                }
+                return left.count < right.count
+            }
         }
-        return left.count < right.count
     }
 
     /// `/`-rooted, with bytes that are not printable UTF-8 escaped: `\n`, `\t`, `\\`, `\xNN`.
