@@ -265,7 +265,7 @@ public final class FanotifyBackend: WatchBackend {
         }
         if record.pid == ownPID { return }
         if mask & Fanotify.Mask.openExec != 0,
-            let program = record.infos.first(where: { $0.kind == .directoryEntry })?.name, !program.isEmpty,
+            let program = record.entry?.name, !program.isEmpty,
             !Self.isProgramLoader(program)
         {
             // Like the kernel's comm: the program's base name, cut to 15 bytes.
@@ -274,12 +274,12 @@ public final class FanotifyBackend: WatchBackend {
         }
         let isDirectory = mask & Fanotify.Mask.onDirectory != 0
 
-        let object = record.infos.first { $0.kind == .object }?.handle
+        let object = record.object?.handle
 
         if mask & Fanotify.Mask.rename != 0 {
             try rename(record, object: object, isDirectory: isDirectory, into: &outputs)
         }
-        guard let entry = record.infos.first(where: { $0.kind == .directoryEntry }) else {
+        guard let entry = record.entry else {
             // A link count change: only the inode's handle (see the notes above).
             if mask & Fanotify.Mask.attrib != 0 && !isDirectory && mask & Fanotify.Mask.rename == 0, let object {
                 keep(object)
@@ -315,8 +315,7 @@ public final class FanotifyBackend: WatchBackend {
     private func rename(
         _ record: Fanotify.Record, object: FileHandleKey?, isDirectory: Bool, into outputs: inout [WatchOutput]
     ) throws(ChangerecError) {
-        guard let oldEntry = record.infos.first(where: { $0.kind == .oldDirectoryEntry }),
-            let newEntry = record.infos.first(where: { $0.kind == .newDirectoryEntry })
+        guard let oldEntry = record.oldEntry, let newEntry = record.newEntry
         else { return }
         var source = try path(of: oldEntry, into: &outputs)
         var target = try path(of: newEntry, into: &outputs)
