@@ -36,19 +36,18 @@ public final class JournalWriter {
 
     /// Adds a record; events get their sequence number here.
     public func append(_ record: JournalRecord) {
-        var record = record
         switch record {
         case .event(var event):
             event.sequence = nextSequence
             nextSequence += 1
             eventCount += 1
-            record = .event(event)
+            JournalRecord.event(event).appendFrame(to: &buffer)
         case .seal:
             sealCount += 1
+            record.appendFrame(to: &buffer)
         default:
-            break
+            record.appendFrame(to: &buffer)
         }
-        record.appendFrame(to: &buffer)
         frameCount += 1
         if buffer.count >= 1 << 20 && failure == nil {
             do { try flush() } catch { failure = error }
