@@ -16,12 +16,15 @@ public final class JournalReader {
     public let path: [UInt8]
     private let descriptor: FileDescriptor
     private let size: Int64
-    private var offset: Int64 = Int64(JournalFormat.magic.count)
-    private var chunk: [UInt8] = []
-    private var chunkStart: Int64 = 0
+    // Read and written for every frame, and never while another access to them is under way (the reader
+    // has one caller at a time and calls nothing that calls back into it): the run-time exclusivity check
+    // on each access, a library call, is left out for them.
+    @exclusivity(unchecked) private var offset: Int64 = Int64(JournalFormat.magic.count)
+    @exclusivity(unchecked) private var chunk: [UInt8] = []
+    @exclusivity(unchecked) private var chunkStart: Int64 = 0
     public private(set) var recordCount: Int = 0
     public private(set) var ending: Ending?
-    private var order = JournalOrder()
+    @exclusivity(unchecked) private var order = JournalOrder()
     /// Bytes after the seal end, reported by the call after the one that returned it.
     private var trailing: ChangerecError?
 
