@@ -10,7 +10,10 @@ import SystemPackage
 public final class JournalWriter {
     public let path: [UInt8]
     private let descriptor: FileDescriptor
-    private var buffer: [UInt8] = []
+    // Appended to for every record, and never while another access to it is under way (encoding calls
+    // nothing that reaches back into the writer): the run-time exclusivity check on each access, a library
+    // call, is left out for it.
+    @exclusivity(unchecked) private var buffer: [UInt8] = []
     private var closed = false
     /// A failed background flush, reported by the next explicit ``flush()`` so it is never lost.
     private var failure: ChangerecError?
