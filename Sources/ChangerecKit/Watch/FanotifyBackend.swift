@@ -288,7 +288,10 @@ public final class FanotifyBackend: WatchBackend {
         }
         guard let path = try path(of: entry, into: &outputs) else { return }
         if tree.excludes(path) { return }
-        if !isDirectory, let object, mask & Fanotify.Mask.create == 0, !created.contains(path), !vouched(path) {
+        let isCreate = mask & Fanotify.Mask.create != 0
+        // Whether the name was made during the step: one lookup per record, or for a create only the insert.
+        let madeInStep = isCreate || created.contains(path)
+        if !isDirectory, let object, !madeInStep, !vouched(path) {
             keep(object)
         }
 
@@ -298,12 +301,12 @@ public final class FanotifyBackend: WatchBackend {
             outputs.append(.event(event))
         }
         // A merged mask, read in lifecycle order; the seal decides what is there in the end.
-        if mask & Fanotify.Mask.create != 0 {
+        if isCreate {
             emit(.create)
             created.insert(path)
             if isDirectory, let object { map(object, to: path) }
         }
-        let isPseudoName = !created.contains(path) && baseline.type(of: path) == nil && Self.isTmpfileName(path.name)
+        let isPseudoName = !madeInStep && baseline.type(of: path) == nil && Self.isTmpfileName(path.name)
         if mask & (Fanotify.Mask.modify | Fanotify.Mask.closeWrite) != 0 && !isPseudoName { emit(.modify) }
         if mask & Fanotify.Mask.attrib != 0 && !isPseudoName { emit(.attrib) }
         if mask & Fanotify.Mask.delete != 0 {
