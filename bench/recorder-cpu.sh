@@ -4,7 +4,7 @@
 # run's (changerec and the workload, from wait4) minus what the workload process reports for itself at
 # its end, so it counts every thread changerec has and nothing of the workload. It is divided by the
 # kernel events read (the journal's exit record). Arming and the seal are included: they are part of
-# what a recording costs (and so is the summary, which reads the journal back). With --profile each
+# what a recording costs (--quiet, as here, does not read the journal back). With --profile each
 # backend is also run once under `perf record -g` (changerec only), printing the CPU share of each
 # stage and the hottest functions.
 # Usage (as root): bench/recorder-cpu.sh [--profile] [path/to/changerec]

@@ -1,5 +1,6 @@
 import CChangerecLinux
 import Glibc
+import Synchronization
 import SystemPackage
 
 /// Extended attributes of an object named relative to a directory descriptor, never following a final
@@ -11,19 +12,20 @@ import SystemPackage
 /// have been swapped for a symbolic link since. Without either (an older kernel in a chroot without
 /// `/proc`) the attributes cannot be read, and that is an error, never "no attributes".
 public enum Xattrs {
-    /// Set once a call has said ENOSYS; the process is single-threaded where it reads attributes.
-    nonisolated(unsafe) private static var atCallsMissing = false
+    /// Set once a call has said ENOSYS; the seal reads attributes on several threads.
+    private static let atCallsMissing = Atomic<Bool>(false)
 
     /// Every attribute of `name` in `directory`, sorted by name.
     /// The corresponding C functions are `listxattrat` and `getxattrat`, else `llistxattr` and `lgetxattr`.
     public static func all(of name: [UInt8], in directory: FileDescriptor) throws(Errno) -> [(
         name: [UInt8], value: [UInt8]
     )] {
-        if !atCallsMissing {
+        if !atCallsMissing.load(ordering: .relaxed) {
             do {
                 return try read(.relative(directory, name))
             } catch .noFunction {
-                atCallsMissing = true  // a kernel before 6.13: every later call goes through /proc
+                // A kernel before 6.13: every later call goes through /proc.
+                atCallsMissing.store(true, ordering: .relaxed)
             }
         }
         // ENOSYS, not ENOTSUP: "this file system has none" must never be read into it.

@@ -8,9 +8,20 @@ struct Changerec: ParsableCommand {
         commandName: "changerec",
         abstract: "Record what a build step changes in a directory tree, as it happens.",
         discussion: """
-            changerec -- CMD [ARGS...] runs CMD, watches ROOT (default: the current directory) while it
-            runs, and writes every change to a journal in ROOT/.changerec/. 'show' prints a journal,
-            'changes' prints what the step changed.
+            changerec -- CMD [ARGS...] runs CMD, watches ROOT (default: the current directory) while it \
+            runs, and writes every change it makes to a journal in ROOT/.changerec/. From journals, \
+            'show' prints one record by record, 'changes' lists what a step changed, 'diff' compares two \
+            steps or two runs, and 'layer' writes an OCI image layer.
+
+            EXAMPLES:
+              Record a step (the change list goes to standard error):
+                changerec -- make install
+              List the newest journal's changes as JSON, for jq:
+                changerec changes --json | jq -r '.changes[].path'
+              Compare two steps:
+                changerec diff .changerec/0001.journal .changerec/0002.journal
+              Record a step and add its layer to an OCI image layout:
+                changerec --oci-layout image --tag v1 -- sh -c 'apt-get install -y curl'
             """,
         version: "0.1.0",
         subcommands: [Record.self, Show.self, Changes.self, Diff.self, Layer.self],

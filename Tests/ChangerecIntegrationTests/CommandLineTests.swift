@@ -266,6 +266,33 @@ struct RenderingTests {
         }
     }
 
+    /// The discussion is written for the parser's own wrapping: no line over 80 columns, and no line of
+    /// prose cut short in the middle of a paragraph (what text wrapped at another width leaves).
+    @Test(
+        "every help reads well: lines that fit 80 columns, whole paragraphs, an EXAMPLES section",
+        arguments: ["", "record", "show", "changes", "diff", "layer"])
+    func helpReadsWell(subcommand: String) throws {
+        let result = try Run.changerec((subcommand.isEmpty ? [] : [subcommand]) + ["--help"])
+        #expect(result.status == 0)
+        let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines.allSatisfy { $0.count <= 80 }, "\(lines.filter { $0.count > 80 })")
+        #expect(lines.contains("EXAMPLES:"))
+        if !subcommand.isEmpty { #expect(lines.contains { $0.hasPrefix("EXIT STATUS: ") }) }
+        let prose = lines.prefix { !$0.hasPrefix("EXAMPLES:") && !$0.hasPrefix("USAGE:") }
+        for (line, next) in zip(prose, prose.dropFirst()) where !line.isEmpty && !line.hasPrefix(" ") && !next.isEmpty {
+            #expect(line.count > 60, "a paragraph is cut short after: \(line)")
+        }
+    }
+
+    @Test("the top-level help names every subcommand")
+    func topLevelHelpNamesAll() throws {
+        let help = try Run.changerec(["--help"]).stdout
+        let overview = help.components(separatedBy: "EXAMPLES:")[0]
+        for name in ["'show'", "'changes'", "'diff'", "'layer'", "changerec -- CMD"] {
+            #expect(overview.contains(name), "\(name)")
+        }
+    }
+
     @Test("the top-level --help, -h and --version print on standard output and exit 0")
     func topLevelHelp() throws {
         for flag in ["--help", "-h"] {

@@ -24,12 +24,35 @@ struct UnreadablePathTests {
     }
 
     /// Runs `script` under the recorder (inotify: fanotify needs the privilege that makes EACCES vanish).
-    static func record(_ script: String, in tree: TemporaryTree, journal: String) throws -> RunResult {
+    static func record(_ script: String, in tree: TemporaryTree, journal: String, quiet: Bool = false) throws
+        -> RunResult
+    {
         try Run.command(
-            Self.unprivileged + [
-                Run.binary, "--root", tree.root, "--journal", journal, "--backend", "inotify", "--", "/bin/sh", "-c",
-                script,
+            Self.unprivileged + [Run.binary] + (quiet ? ["--quiet"] : []) + [
+                "--root", tree.root, "--journal", journal, "--backend", "inotify", "--", "/bin/sh", "-c", script,
             ], directory: tree.root)
+    }
+
+    /// `--quiet` does not read the journal back: the recorder's own count of its gaps decides the status.
+    @Test(
+        "with --quiet, an unreadable directory and an unreadable path still make the exit status 125",
+        arguments: ["directory", "seal"])
+    func quietStillExits125(kind: String) throws {
+        let specs: [TreeSpec] = kind == "directory" ? [.dir("locked").mode(0o000)] : [.dir("d")]
+        let (tree, journal) = try Self.tree(specs)
+        let script = kind == "directory" ? "echo y > visible" : "echo x > d/f && chmod 000 d"
+        let result = try Self.record(script, in: tree, journal: journal, quiet: true)
+        #expect(result.status == 125, "\(result.stderr)")
+        #expect(
+            result.stderr
+                == "changerec: 1 path(s) under ROOT could not be read or watched, so the change set may miss changes (see the warnings); exiting 125\n"
+        )
+        // The same count as the journal's, read back.
+        #expect(try Run.changerec(["changes", journal]).stderr.split(separator: "\n").count == 1)
+        let clean = try Self.tree([.dir("open")])
+        let fine = try Self.record("echo x > open/f", in: clean.0, journal: clean.1, quiet: true)
+        #expect(fine.status == 0, "\(fine.stderr)")
+        #expect(fine.stderr.isEmpty)
     }
 
     @Test("an unreadable directory under ROOT: a note, a warning and exit status 125")

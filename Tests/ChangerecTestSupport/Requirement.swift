@@ -6,6 +6,8 @@ public enum Requirement: Sendable, Hashable {
     case python
     case strace
     case zstd
+    /// A shell whose syntax checker (`-n`) reads a completion script: `zsh` or `fish`.
+    case shell(String)
 
     public var isMet: Bool {
         switch self {
@@ -13,6 +15,7 @@ public enum Requirement: Sendable, Hashable {
         case .python: access("/usr/bin/python3", X_OK) == 0
         case .strace: access("/usr/bin/strace", X_OK) == 0
         case .zstd: access("/usr/bin/zstd", X_OK) == 0
+        case .shell(let name): access("/usr/bin/\(name)", X_OK) == 0
         }
     }
 
@@ -22,6 +25,7 @@ public enum Requirement: Sendable, Hashable {
         case .python: "needs /usr/bin/python3 for renameat2, O_TMPFILE and mmap workloads"
         case .strace: "needs /usr/bin/strace to watch the binary's system calls (apt-get install strace)"
         case .zstd: "needs /usr/bin/zstd to decompress zstd layers independently (apt-get install zstd)"
+        case .shell(let name): "needs /usr/bin/\(name) to check its completion script (apt-get install \(name))"
         }
     }
 }

@@ -13,6 +13,9 @@ extension Trait where Self == ConditionTrait {
     /// Skips unless the `zstd` tool is on the machine, to decompress zstd layers with another decoder.
     public static var requiresZstdTool: Self { requires(.zstd) }
 
+    /// Skips unless the shell `name` (zsh, fish) is on the machine, to check its completion script.
+    public static func requiresShell(_ name: String) -> Self { requires(.shell(name)) }
+
     static func requires(_ requirement: Requirement) -> Self {
         .enabled(if: requirement.isMet, Comment(rawValue: requirement.missing))
     }

@@ -66,6 +66,25 @@ public struct ChangeSet: Sendable {
             // Invariant: `next()` returned nil, so the reader has set its ending.
             ending = reader.ending ?? .incomplete(offset: 0, reason: "unknown")
         }
+        return try folded(&fold, journal: journal, ending: ending)
+    }
+
+    /// The change set of a journal being sealed: its records so far (header, events, exit) followed by
+    /// `seal`, as ``load(journal:)`` will read it once that seal is written after them.
+    static func load(journal: [UInt8], sealedWith seal: [SealEntry]) throws(ChangerecError) -> ChangeSet {
+        var fold = Fold()
+        do {
+            let reader = try JournalReader(path: journal)
+            while let record = try reader.next() { fold.add(record) }
+        }
+        for entry in seal { fold.add(.seal(entry)) }
+        fold.add(.sealEnd(SealEnd(sealCount: UInt64(seal.count), frameCount: 0)))
+        return try folded(&fold, journal: journal, ending: .complete)
+    }
+
+    private static func folded(_ fold: inout Fold, journal: [UInt8], ending: JournalReader.Ending)
+        throws(ChangerecError) -> ChangeSet
+    {
         let all = fold.finishedChanges()
         guard let header = fold.header else {
             throw ChangerecError(

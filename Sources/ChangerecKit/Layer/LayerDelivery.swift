@@ -21,6 +21,11 @@ public struct LayerDelivery {
     public var layout: OCILayout?
     public var tag: String
     public var history: LayerHistory
+    /// Called once the layer is written whole and before anything names it (the rename, the layout's
+    /// index): `record --layer` completes its journal there, so a layer is never published for a journal
+    /// left incomplete. What it throws fails the delivery and removes what was written, except bytes
+    /// already streamed.
+    var beforePublishing: ((LayerResult) throws(ChangerecError) -> Void)?
 
     public init(
         writer: LayerWriter, plan: LayerPlan, options: LayerOptions, layout: OCILayout?, tag: String,
@@ -50,6 +55,7 @@ public struct LayerDelivery {
         do throws(ChangerecError) {
             defer { FileSystem.close(descriptor) }
             result = try writer.write(plan, to: descriptor, outputPath: bytes, options: options)
+            try beforePublishing?(result)
             // Checked again just before the rename: the name may have become something else meanwhile.
             guard try LayerOutput.classify(path) == .replace(path) else {
                 throw ChangerecError(
@@ -89,13 +95,16 @@ public struct LayerDelivery {
             let stream = try output.openStream()
             defer { if output != .standardOutput { FileSystem.close(stream) } }
             do {
-                return try writer.write(plan, to: stream, outputPath: Array(output.path.utf8), options: options)
+                let result = try writer.write(plan, to: stream, outputPath: Array(output.path.utf8), options: options)
+                try beforePublishing?(result)
+                return result
             } catch {
                 throw ChangerecError(error.code, error.message + output.cutShortNote, errno: error.errno)
             }
         }
         let (result, name) = try writeTemporaryBlob(layout)
         do throws(ChangerecError) {
+            try beforePublishing?(result)
             let stream = try output.openStream()
             defer { if output != .standardOutput { FileSystem.close(stream) } }
             let source = try layout.openTemporaryBlob(name)
@@ -119,6 +128,13 @@ public struct LayerDelivery {
         // Invariant: the command requires -o or --oci-layout, and -o was not given.
         guard let layout else { preconditionFailure("a layer with neither an output nor a layout") }
         let (result, name) = try writeTemporaryBlob(layout)
+        do throws(ChangerecError) {
+            try beforePublishing?(result)
+        } catch {
+            layout.removeTemporaryBlob(name)
+            PartialOutput.clear()
+            throw error
+        }
         try addToLayout(name, result)
         return result
     }

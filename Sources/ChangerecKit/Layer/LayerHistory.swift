@@ -6,9 +6,18 @@ public struct LayerHistory: Sendable {
     public var created: String
     public var createdBy: String
 
-    /// - Parameter changeSets: the steps, in order; at least one.
-    public init(_ changeSets: [ChangeSet]) {
-        created = changeSets.last.map { Timestamp.iso8601(nanoseconds: $0.header.startNanoseconds) } ?? ""
+    /// - Parameters:
+    ///   - changeSets: the steps, in order; at least one.
+    ///   - epoch: `SOURCE_DATE_EPOCH` (seconds), to which `created` is clamped as the layer's mtimes are.
+    public init(_ changeSets: [ChangeSet], clampedTo epoch: Int64? = nil) {
+        created =
+            changeSets.last.map { changeSet in
+                var start = changeSet.header.startNanoseconds
+                if let epoch, epoch < Int64.max / 1_000_000_000, start > epoch * 1_000_000_000 {
+                    start = epoch * 1_000_000_000
+                }
+                return Timestamp.iso8601(nanoseconds: start)
+            } ?? ""
         createdBy = changeSets.map {
             $0.header.argv.map { String(decoding: $0, as: UTF8.self) }.joined(separator: " ")
         }

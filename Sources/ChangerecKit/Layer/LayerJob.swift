@@ -50,7 +50,8 @@ public struct LayerJob {
     public func run() throws(ChangerecError) -> LayerResult {
         let delivery = LayerDelivery(
             writer: LayerWriter(root: root.descriptor, rootPath: root.path), plan: plan, options: request.options,
-            layout: layout, tag: request.tag, history: LayerHistory(changeSets))
+            layout: layout, tag: request.tag,
+            history: LayerHistory(changeSets, clampedTo: request.options.sourceDateEpoch))
         switch target {
         case .replace(let path)?: return try delivery.replacing(path)
         case let stream? where stream.isStream: return try delivery.streaming(to: stream)

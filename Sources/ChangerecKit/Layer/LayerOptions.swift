@@ -12,6 +12,9 @@ public struct LayerOptions: Sendable {
     public var allowDrift = false
     /// Called now and then with (entries, uncompressed bytes) written so far.
     public var progress: (@Sendable (Int, UInt64) -> Void)?
+    /// Keep each regular file's digest and statuses in the result (``LayerResult/contentReads``), for a
+    /// seal written in the same pass.
+    var keepsContentReads = false
 
     /// Whether the layer is gzip-compressed (`compression == .gzip`); setting it chooses gzip or none.
     public var gzip: Bool {

@@ -11,4 +11,6 @@ public struct LayerResult: Sendable {
     public var drift: [Drift]
     /// Objects tar cannot hold (sockets), left out.
     public var skipped: [RelativePath]
+    /// Every regular file read whole, when ``LayerOptions/keepsContentReads``.
+    var contentReads: [RelativePath: ContentRead] = [:]
 }

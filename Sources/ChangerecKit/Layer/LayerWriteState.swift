@@ -9,6 +9,7 @@ struct LayerWriteState {
     var drift: [Drift] = []
     var skipped: [RelativePath] = []
     var links: [FileIdentity: RelativePath] = [:]
+    var contentReads: [RelativePath: ContentRead] = [:]
     private let cursor: ParentCursor
     private var lastProgress = Host.monotonicNanoseconds()
 

@@ -60,7 +60,7 @@ public struct LayerWriter {
             diffID: "sha256:" + Hex.string(diffID), digest: "sha256:" + Hex.string(digest), size: sink.writtenSize,
             uncompressedSize: sink.uncompressedSize, entries: state.entries,
             mediaType: options.compression.mediaType,
-            drift: state.drift, skipped: state.skipped)
+            drift: state.drift, skipped: state.skipped, contentReads: state.contentReads)
     }
 
     /// Refuses a plan holding a name that an OCI layer reserves for whiteouts (see
@@ -206,6 +206,9 @@ public struct LayerWriter {
             let digest = try copyContent(content, path: path, status: status, state: &state)
             if let expectedDigest = expected?.contentDigest, digest != expectedDigest {
                 state.addDrift(path, "content")
+            }
+            if state.options.keepsContentReads, let digest, let after = try? content.status() {
+                state.contentReads[path] = ContentRead(digest: digest, before: status, after: after)
             }
         }
         state.entries += 1

@@ -11,6 +11,8 @@ public struct RecordRequest: Sendable {
     public var backend: BackendChoice = .auto
     /// Wait for every descendant of the command, not only the command itself.
     public var waitForDescendants = false
+    /// `--layer`/`--oci-layout`: a layer written in the seal's pass, when the command succeeds.
+    public var layer: RecordLayerRequest?
     /// Called once, before the command starts, with a line the person at the terminal should see (why
     /// `auto` fell back to inotify).
     public var announce: (@Sendable (String) -> Void)?

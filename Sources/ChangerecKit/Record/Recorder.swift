@@ -31,7 +31,11 @@ public struct Recorder {
         try session.spawn()
         let termination = try session.run()
         let plan = try session.drain(after: termination)
-        try session.seal(plan, after: termination)
-        return RecordOutcome(termination: termination, journal: session.journalPath)
+        guard session.writesLayer else {
+            try session.seal(plan, after: termination)
+            return RecordOutcome(termination: termination, journal: session.journalPath, gaps: session.gaps)
+        }
+        let layer = try session.sealWritingLayer(plan, after: termination)
+        return RecordOutcome(termination: termination, journal: session.journalPath, gaps: session.gaps, layer: layer)
     }
 }

@@ -20,10 +20,15 @@ final class RecordingSession {
     /// Why this backend, for the journal header.
     private let backendReason: String
     private let tracker: ProcessTracker?
+    /// The layer to write in the seal's pass, its destinations checked before anything else.
+    private let layer: StepLayer?
     private var supervisor: ChildSupervisor
     /// When the step began (wall clock, nanoseconds since the epoch), for the journal header.
     private let startWall: Int64
     private var log: StepLog
+    /// One line for each part of ROOT that could not be read or watched, as ``ChangeSet/gaps`` will give
+    /// them from the journal: the gap notes written and the seal entries that could not be read.
+    private(set) var gaps: [String] = []
     private var baseline = Baseline()
     /// Made once the baseline is read, and used for both the seal's plan and its entries.
     private lazy var sealer = SealBuilder(root: tree.descriptor, baseline: baseline, exclusions: tree.exclusions)
@@ -33,7 +38,8 @@ final class RecordingSession {
 
     private init(
         _ request: RecordRequest, hooks: RecordTestHooks, tree: WatchedTree, executable: [UInt8],
-        writer: JournalWriter, crash: CrashHook, choice: BackendChooser.Choice, supervisor: ChildSupervisor
+        writer: JournalWriter, crash: CrashHook, choice: BackendChooser.Choice, supervisor: ChildSupervisor,
+        layer: StepLayer?
     ) {
         self.request = request
         self.hooks = hooks
@@ -44,6 +50,7 @@ final class RecordingSession {
         backend = choice.backend
         backendReason = choice.reason
         self.supervisor = supervisor
+        self.layer = layer
         // Attribution matters only where the backend reports pids; the connector is opened before the
         // command starts so its fork is seen.
         tracker = backend.reportsProcesses ? ProcessTracker(recorder: ChildProcess.currentID) : nil
@@ -65,6 +72,7 @@ final class RecordingSession {
             throw ChangerecError(.usage, "no command given; put it after '--', as in: changerec -- make install")
         }
         let executable = try CommandResolver.resolve(program, searchPath: Host.environment("PATH"))
+        let layer = try request.layer.map { (layer) throws(ChangerecError) in try StepLayer(layer) }
         let supervisor = try ChildSupervisor()
         let writer = try createJournal(request, root: root)
         let crash = CrashHook(point: hooks.crashPoint, writer: writer)
@@ -81,7 +89,7 @@ final class RecordingSession {
         if let fallback = choice.fallback { request.announce?(fallback) }
         return RecordingSession(
             request, hooks: hooks, tree: tree, executable: executable, writer: writer, crash: crash,
-            choice: choice, supervisor: supervisor)
+            choice: choice, supervisor: supervisor, layer: layer)
     }
 
     /// Arms the watcher (its watches or marks and the baseline of names, complete before it returns) and
@@ -92,7 +100,7 @@ final class RecordingSession {
             baseline = armedBaseline
             crash.end(.arming)
             writer.append(.header(header()))
-            log.take(outputs)
+            take(outputs)
             try writer.flush()
         } catch {
             Self.removeJournal(journalPath)
@@ -145,7 +153,7 @@ final class RecordingSession {
         let endClock = Host.monotonicNanoseconds()
         let stragglers = request.waitForDescendants ? [] : Descendants.running(below: ChildProcess.currentID)
         do throws(ChangerecError) {
-            log.take(try backend.finish())
+            take(try backend.finish())
             let plan = planSeal()
             writer.append(
                 .exit(
@@ -165,18 +173,101 @@ final class RecordingSession {
     func seal(_ plan: SealBuilder.Plan, after termination: Termination) throws(ChangerecError) {
         crash.begin(.seal)
         do throws(ChangerecError) {
-            try sealer.seal(plan) { (entry) throws(ChangerecError) in
-                writer.append(.seal(entry))
-                if writer.sealCount % 4096 == 0 { try writer.flush() }
-            }
-            crash.end(.seal)
-            try writer.finish()
+            try sealer.seal(plan) { (entry) throws(ChangerecError) in try append(entry) }
+            try finishSeal()
         } catch {
             throw incomplete(error, termination: termination)
         }
     }
 
+    /// Whether ``sealWritingLayer(_:after:)`` is the last stage instead of ``seal(_:after:)``.
+    var writesLayer: Bool { layer != nil }
+
+    /// Seals the journal and writes the layer in one pass over the files: the seal reads every path's
+    /// status, target and xattrs but leaves the content to the layer writer, whose digest of each file
+    /// completes the entry when the file was not changed between the two (else it is read again). The
+    /// journal is complete before the layer is published; it stays the source of truth, and `layer` on it
+    /// later writes the same bytes. A command that failed gets no layer, and no pass is shared.
+    ///
+    /// - Returns: the layer, or why there is none; the journal is complete either way.
+    /// - Throws: `ChangerecError` when the journal could not be completed.
+    func sealWritingLayer(_ plan: SealBuilder.Plan, after termination: Termination) throws(ChangerecError)
+        -> Result<LayerResult, ChangerecError>
+    {
+        guard let layer, termination.shellStatus == 0 else {
+            try seal(plan, after: termination)
+            return .failure(
+                ChangerecError(.usage, "no layer written: the command exited with status \(termination.shellStatus)"))
+        }
+        crash.begin(.seal)
+        let pending = sealer.sealDeferringContent(plan)
+        var journalFailure: ChangerecError?
+        var completed = false
+        // Writes the seal, the digests taken from `reads`; the paths that changed meanwhile.
+        func complete(_ reads: [RelativePath: ContentRead]) throws(ChangerecError) -> [RelativePath] {
+            completed = true
+            let (entries, changed) = sealer.complete(pending, reads: reads)
+            do throws(ChangerecError) {
+                for entry in entries { try append(entry) }
+                try finishSeal()
+            } catch {
+                journalFailure = error
+                throw error
+            }
+            return changed
+        }
+        let result: Result<LayerResult, ChangerecError>
+        do throws(ChangerecError) {
+            try writer.flush()
+            let changeSet = try ChangeSet.load(journal: journalPath, sealedWith: pending.map(\.entry))
+            result = .success(
+                try layer.write(changeSet, tree: tree) { (written) throws(ChangerecError) in
+                    let changed = try complete(written.contentReads)
+                    guard changed.isEmpty else { throw Self.changedWhileRead(changed, root: self.tree.path) }
+                })
+        } catch {
+            result = .failure(error)
+        }
+        do throws(ChangerecError) {
+            if let journalFailure { throw journalFailure }
+            if !completed { _ = try complete([:]) }
+        } catch {
+            throw incomplete(error, termination: termination)
+        }
+        return result
+    }
+
+    private static func changedWhileRead(_ paths: [RelativePath], root: [UInt8]) -> ChangerecError {
+        let shown = paths.prefix(5).map { printable(root) + $0.description }.joined(separator: ", ")
+        let more = paths.count > 5 ? " and \(paths.count - 5) more" : ""
+        return ChangerecError(
+            .drift,
+            "no layer written: \(shown)\(more) changed while the layer was read (something still writes under ROOT); the journal is complete: run `changerec layer` on it once nothing writes there"
+        )
+    }
+
     // MARK: - Within the stages
+
+    /// Writes what the watcher reports, keeping the lines of the gaps among it.
+    private func take(_ outputs: [WatchOutput]) {
+        for case .note(let note) in outputs where ChangeSet.gapNoteKinds.contains(note.kind) {
+            gaps.append(note.message)
+        }
+        log.take(outputs)
+    }
+
+    /// Writes one seal entry, keeping its line if it could not be read.
+    private func append(_ entry: SealEntry) throws(ChangerecError) {
+        if let failure = entry.unreadable { gaps.append(failure.message(for: entry.path)) }
+        writer.append(.seal(entry))
+        if writer.sealCount % 4096 == 0 { try writer.flush() }
+    }
+
+    /// Writes the frame that ends the seal, and the journal with it.
+    private func finishSeal() throws(ChangerecError) {
+        crash.end(.seal)
+        try writer.finish()
+    }
 
     /// One turn of the loop: waits until something is readable and handles it.
     private func pollOnce() throws(ChangerecError) {
@@ -193,7 +284,7 @@ final class RecordingSession {
         }
         if ready[0] { try supervisor.handleSignals() }
         if readQueue && ready[1] {
-            log.take(try backend.readBatch() ?? [])
+            take(try backend.readBatch() ?? [])
             try writer.flush()
         }
         if ready.count > trackerIndex && ready[trackerIndex] { log.drainProcesses() }

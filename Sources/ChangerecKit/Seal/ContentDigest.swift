@@ -23,7 +23,9 @@ enum ContentDigest {
         guard let status = try reader.status(ifStill: expected), Self.sameChange(status, expected) else {
             return nil
         }
-        let digest = try reader.digest(readFailed: { $0 }).sha256
+        // Exactly the size stat'ed, as the layer writer copies it: no read to find the end, which the
+        // `fstat` below stands for (a file that grew or shrank has another size or `st_ctime`).
+        let digest = try reader.digest(limit: expected.size, readFailed: { $0 }).sha256
         guard Self.sameChange(try reader.status(), expected) else { return nil }
         return digest
     }

@@ -8,7 +8,7 @@ import SystemPackage
 /// for a symbolic link never leads outside ROOT: such a path is simply gone. Only "no such path beneath
 /// ROOT" (``Errno/meansNoSuchPathBeneath``) seals a path as gone; any other error (`EACCES`, `EIO`,
 /// `EMFILE`, ...) seals it as unreadable, with the error, so that it never reads as absent or unchanged.
-struct SealBuilder {
+struct SealBuilder: Sendable {
     let root: FileDescriptor
     let baseline: Baseline
     let exclusions: Exclusions
@@ -26,7 +26,9 @@ struct SealBuilder {
     func paths(named: Set<RelativePath>, wholeDirectories: Set<RelativePath>) -> Plan {
         var all = named
         for path in named {
-            for ancestor in path.ancestors where !ancestor.isRoot { all.insert(ancestor) }
+            // Up to the first ancestor already there: its own ancestors are, or will be when it is visited.
+            var current = path.parent
+            while let ancestor = current, !ancestor.isRoot, all.insert(ancestor).inserted { current = ancestor.parent }
         }
         all.formUnion(baselineNames(below: directoriesReplaced(among: all)))
         var unlisted: [RelativePath: ReadFailure] = [:]
@@ -86,18 +88,23 @@ struct SealBuilder {
     /// - Parameter named: the paths to be sealed, in tree order (a ``Plan``'s), so the cursor opens each
     ///   parent directory once.
     func hardLinkSiblings(
-        of named: [RelativePath], reported: Set<FileIdentity> = [], unidentified: Bool = false
+        of named: [RelativePath], reported: Set<FileIdentity> = [], unidentified: Bool = false,
+        threads: Int = WorkerThread.availableProcessors
     ) -> [RelativePath] {
-        let cursor = ParentCursor(root: root)
         var identities = reported
         for path in named {
             if let before = baseline.identity(of: path) { identities.insert(before) }
-            // One that cannot be read is sealed as unreadable, which says enough.
-            guard let status = try? cursor.status(of: path), status.type != .directory, status.linkCount > 1 else {
-                continue
-            }
-            identities.insert(FileIdentity(status))
         }
+        // A `stat` of every named path: on every processor, as the seal reads them.
+        OrderedParallelMap.run(
+            named, threads: threads, context: { [root] in ParentCursor(root: root) },
+            transform: { path, cursor -> FileIdentity? in
+                // One that cannot be read is sealed as unreadable, which says enough.
+                guard let status = try? cursor.status(of: path), status.type != .directory, status.linkCount > 1
+                else { return nil }
+                return FileIdentity(status)
+            },
+            emit: { if let identity = $0 { identities.insert(identity) } })
         var siblings = Set(baseline.paths(withIdentities: identities))
         if unidentified { siblings.formUnion(changedSinceArming()) }
         guard !siblings.isEmpty else { return [] }
@@ -134,32 +141,103 @@ struct SealBuilder {
         return result
     }
 
-    /// Seal entries for the plan's paths, handed on one at a time so memory holds one entry, not all of them.
-    func seal(_ plan: Plan, _ emit: (SealEntry) throws(ChangerecError) -> Void) throws(ChangerecError) {
-        let cursor = ParentCursor(root: root)
-        for path in plan.paths {
-            let before = baseline.type(of: path)
-            if let failure = plan.unlisted[path] {
-                try emit(SealEntry(path: path, before: before, unreadable: failure))
-                continue
+    /// Seal entries for the plan's paths, in its order, handed on one at a time so memory holds a few
+    /// chunks of entries, not all of them. The paths are read on `threads` threads (each with a cursor of
+    /// its own): reading is mostly waiting on the kernel and hashing, and the files are independent.
+    func seal(
+        _ plan: Plan, threads: Int = WorkerThread.availableProcessors,
+        _ emit: (SealEntry) throws(ChangerecError) -> Void
+    ) throws(ChangerecError) {
+        let unlisted = plan.unlisted
+        try OrderedParallelMap.run(
+            plan.paths, threads: threads, context: { [root] in ParentCursor(root: root) },
+            transform: { [self] path, cursor in
+                entry(for: path, unlisted: unlisted, cursor: cursor, content: .hashed).entry
+            }, emit: emit)
+    }
+
+    /// Whether the seal hashes a regular file as it reads it, or leaves the digest to the layer written
+    /// in the same pass.
+    enum ContentReading: Sendable {
+        case hashed
+        case deferred
+    }
+
+    /// The plan's entries, in its order, with every regular file's digest left to come: the layer written
+    /// in the same pass reads each file once, and ``complete(_:reads:threads:)`` takes the digests from it.
+    func sealDeferringContent(_ plan: Plan, threads: Int = WorkerThread.availableProcessors) -> [PendingSealEntry] {
+        let unlisted = plan.unlisted
+        var entries: [PendingSealEntry] = []
+        entries.reserveCapacity(plan.paths.count)
+        OrderedParallelMap.run(
+            plan.paths, threads: threads, context: { [root] in ParentCursor(root: root) },
+            transform: { [self] path, cursor in entry(for: path, unlisted: unlisted, cursor: cursor, content: .deferred)
+            },
+            emit: { entries.append($0) })
+        return entries
+    }
+
+    /// The entries made whole: each digest still to come is taken from `reads` when that read is of the
+    /// object the seal saw, unchanged (``ContentRead/describes(_:)``); any other path is read again,
+    /// completely, as ``seal(_:threads:_:)`` reads it.
+    ///
+    /// - Returns: the entries, and the paths that `reads` held but could not vouch for (they changed
+    ///   between the seal's stat and the end of the layer's read).
+    func complete(
+        _ pending: [PendingSealEntry], reads: [RelativePath: ContentRead],
+        threads: Int = WorkerThread.availableProcessors
+    ) -> (entries: [SealEntry], changed: [RelativePath]) {
+        var entries: [SealEntry] = []
+        var changed: [RelativePath] = []
+        entries.reserveCapacity(pending.count)
+        OrderedParallelMap.run(
+            pending, threads: threads, context: { [root] in ParentCursor(root: root) },
+            transform: { [self] pending, cursor -> (SealEntry, Bool) in
+                guard let status = pending.awaitingDigest else { return (pending.entry, false) }
+                let path = pending.entry.path
+                if let read = reads[path], read.describes(status), var after = pending.entry.after {
+                    after.contentDigest = read.digest
+                    return (SealEntry(path: path, before: pending.entry.before, after: after), false)
+                }
+                let fresh = entry(for: path, unlisted: [:], cursor: cursor, content: .hashed).entry
+                return (fresh, reads[path] != nil)
+            },
+            emit: { (result: (SealEntry, Bool)) in
+                entries.append(result.0)
+                if result.1 { changed.append(result.0.path) }
+            })
+        return (entries, changed)
+    }
+
+    /// The seal entry of `path`: its final state, or why it could not be read.
+    private func entry(
+        for path: RelativePath, unlisted: [RelativePath: ReadFailure], cursor: ParentCursor, content: ContentReading
+    ) -> PendingSealEntry {
+        let before = baseline.type(of: path)
+        if let failure = unlisted[path] {
+            return PendingSealEntry(entry: SealEntry(path: path, before: before, unreadable: failure))
+        }
+        do throws(ReadFailure) {
+            guard let (state, status) = try finalState(of: path, cursor: cursor, content: content) else {
+                return PendingSealEntry(entry: SealEntry(path: path, before: before, after: nil))
             }
-            let entry: SealEntry
-            do throws(ReadFailure) {
-                entry = SealEntry(path: path, before: before, after: try finalState(of: path, cursor: cursor))
-            } catch {
-                entry = SealEntry(path: path, before: before, unreadable: error)
-            }
-            try emit(entry)
+            let awaiting = content == .deferred && status.type == .regular ? status : nil
+            return PendingSealEntry(
+                entry: SealEntry(path: path, before: before, after: state), awaitingDigest: awaiting)
+        } catch {
+            return PendingSealEntry(entry: SealEntry(path: path, before: before, unreadable: error))
         }
     }
 
     /// How many times an object that keeps being replaced while it is read is read again.
     private static let attempts = 3
 
-    /// The state of `path` now; `nil` when it is gone.
+    /// The state of `path` now and the status it was read under; `nil` when it is gone.
     ///
     /// - Throws: `ReadFailure` when it could not be read for any reason but "no such path beneath ROOT".
-    private func finalState(of path: RelativePath, cursor: ParentCursor) throws(ReadFailure) -> FinalState? {
+    private func finalState(of path: RelativePath, cursor: ParentCursor, content reading: ContentReading)
+        throws(ReadFailure) -> (FinalState, FileStatus)?
+    {
         let directory: FileDescriptor
         switch cursor.directory(holding: path) {
         case .success(let open): directory = open
@@ -177,15 +255,17 @@ struct SealBuilder {
                 throw ReadFailure(error, "read its status")
             }
             // `nil` from a read below: the object was removed or replaced since the stat; read it again.
-            if let state = try read(name, in: directory, status: status) { return state }
+            if let state = try read(name, in: directory, status: status, content: reading) { return (state, status) }
         }
         throw ReadFailure(.resourceTemporarilyUnavailable, "read it: it changed or was replaced each time it was read")
     }
 
     /// The target, content digest and xattrs digest of the object `status` describes; `nil` when it was
     /// removed or replaced meanwhile.
-    private func read(_ name: [UInt8], in directory: FileDescriptor, status: FileStatus) throws(ReadFailure)
-        -> FinalState?
+    private func read(
+        _ name: [UInt8], in directory: FileDescriptor, status: FileStatus, content reading: ContentReading
+    )
+        throws(ReadFailure) -> FinalState?
     {
         var target: [UInt8]?
         var content: [UInt8]?
@@ -198,6 +278,8 @@ struct SealBuilder {
                 } catch let error where error.meansNoSuchPathBeneath || error == .invalidArgument {
                     return nil  // EINVAL: no longer a symbolic link
                 }
+            case .regular where reading == .deferred:
+                break
             case .regular:
                 guard let digest = try ContentDigest.ofFile(name, in: directory, expected: status) else { return nil }
                 content = digest

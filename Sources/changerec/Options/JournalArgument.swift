@@ -4,7 +4,9 @@ import ChangerecSystem
 
 /// `[journal]`: one journal, or the newest in `./.changerec/`; shared by `show` and `changes`.
 struct JournalArgument: ParsableArguments {
-    @Argument(help: ArgumentHelp("The journal (default: the newest in ./.changerec/).", valueName: "journal"))
+    @Argument(
+        help: ArgumentHelp("The journal (default: the newest in ./.changerec/).", valueName: "journal"),
+        completion: JournalCompletion.kind)
     var journal: String?
 
     /// The journal named on the command line, or the newest one in `./.changerec/`.

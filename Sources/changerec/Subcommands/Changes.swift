@@ -6,10 +6,18 @@ struct Changes: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print what a recorded step changed: A (added), C (changed), D (deleted).",
         discussion: """
-            Folds the journal's events and seal into one entry per path. A directory that arrived whole
-            (renamed or moved in) is one entry; its contents are not listed one by one. A journal cut short
-            is folded from its events alone, marked incomplete, and exits with status 1; so does a journal that
-            names paths or directories changerec could not read (each is listed, with a warning).
+            Folds the journal's events and seal into one entry per path. A directory that arrived whole \
+            (renamed or moved in) is one entry; its contents are not listed one by one. A journal cut \
+            short is folded from its events alone and marked incomplete.
+
+            EXIT STATUS: 0 when the change set is exact; 1 for a journal cut short, one that names paths \
+            or directories changerec could not read (each listed with a warning), or one that cannot be \
+            read.
+
+            EXAMPLES:
+              changerec changes
+              changerec changes --json | jq -r '.changes[] | select(.kind == "A") | .path'
+              changerec changes --by-process --only-step .changerec/0002.journal
             """)
 
     @OptionGroup var journal: JournalArgument

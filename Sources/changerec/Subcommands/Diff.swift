@@ -5,17 +5,25 @@ import ChangerecSystem
 struct Diff: ParsableCommand, FailureStatus {
     static let configuration = CommandConfiguration(
         abstract: "Compare what two steps, or two runs of one step, changed: from their journals alone.",
+        usage: "changerec diff <old> <new> [<options>]",
         discussion: """
-            Lines: '- KIND PATH' changed only in OLD, '+ KIND PATH' only in NEW, '~ PATH: FIELD OLD -> NEW, ...'
-            changed in both with a different outcome. A directory that arrived whole or was deleted is one line
-            with the number of differing paths inside (--expand lists them). Exit status as diff(1): 0 when the
-            outcomes are the same, 1 when they differ, 2 on error.
+            Lines: '- KIND PATH' changed only in OLD, '+ KIND PATH' only in NEW, \
+            '~ PATH: FIELD OLD -> NEW, ...' changed in both with a different outcome. A directory that \
+            arrived whole or was deleted is one line with the number of differing paths inside \
+            (--expand lists them).
+
+            EXIT STATUS: as diff(1): 0 when the outcomes are the same, 1 when they differ, 2 on error.
+
+            EXAMPLES:
+              changerec diff .changerec/0001.journal .changerec/0002.journal
+              changerec diff --stat monday.journal tuesday.journal
+              changerec diff --ignore-mtime --only /usr/lib old.journal new.journal
             """)
 
-    @Argument(help: ArgumentHelp("The older journal.", valueName: "old"))
+    @Argument(help: ArgumentHelp("The older journal.", valueName: "old"), completion: JournalCompletion.kind)
     var old: String
 
-    @Argument(help: ArgumentHelp("The newer journal.", valueName: "new"))
+    @Argument(help: ArgumentHelp("The newer journal.", valueName: "new"), completion: JournalCompletion.kind)
     var new: String
 
     @Flag(name: .long, help: "Print one JSON object per differing path (JSON Lines).")

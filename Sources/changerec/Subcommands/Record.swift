@@ -6,22 +6,38 @@ struct Record: ParsableCommand, FailureStatus {
     static let configuration = CommandConfiguration(
         abstract: "Run a command and record every change it makes under ROOT.",
         discussion: """
-            The command inherits standard streams, terminal and environment; SIGINT, SIGTERM, SIGHUP and
-            SIGQUIT sent to changerec are forwarded to it. changerec exits with the command's status
-            (128+N if killed by signal N, 127 if not found, 126 if not executable, 125 if changerec
-            itself failed, or if the command succeeded but a path or directory under ROOT could not be
-            read or watched). When the command ends, the change list and a summary go to standard error.
+            The command inherits standard streams, terminal and environment; SIGINT, SIGTERM, SIGHUP and \
+            SIGQUIT sent to changerec are forwarded to it. When it ends, the change list and a summary go \
+            to standard error (--quiet: nothing).
+
+            With --layer FILE or --oci-layout DIR, a command that succeeds also gets its OCI layer, \
+            written in the seal's own pass: each file is read once, for the journal's digest and for the \
+            layer. The journal is complete before the layer is published, and 'changerec layer' on it \
+            later writes the same bytes. A command that fails gets no layer.
+
+            EXIT STATUS: the command's own (128+N if it was killed by signal N), 127 if it was not found, \
+            126 if it could not be executed, 125 if changerec itself failed — or if the command succeeded \
+            but a path under ROOT could not be read or watched, or its layer could not be written.
+
+            EXAMPLES:
+              changerec -- make install
+              changerec --root /srv/rootfs -- chroot /srv/rootfs apt-get install -y curl
+              changerec --json -- ./configure 2> changes.json
+              changerec --layer layer.tar.gz -- make install
+              changerec --oci-layout image --tag v1 --compress zstd -- make install
             """)
 
     @Option(
         name: .long,
-        help: ArgumentHelp("The directory tree to watch (default: the current directory).", valueName: "dir"))
+        help: ArgumentHelp("The directory tree to watch (default: the current directory).", valueName: "dir"),
+        completion: .directory)
     var root: String?
 
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Where to write the journal (default: the next free ROOT/.changerec/NNNN.journal).", valueName: "file"))
+            "Where to write the journal (default: the next free ROOT/.changerec/NNNN.journal).", valueName: "file"),
+        completion: .file(extensions: ["journal"]))
     var journal: String?
 
     @Flag(
@@ -33,7 +49,8 @@ struct Record: ParsableCommand, FailureStatus {
 
     @Option(
         name: .long,
-        help: "Watcher backend: auto (fanotify where permitted, else inotify), fanotify (needs root) or inotify.")
+        help: "Watcher backend: auto (fanotify where permitted, else inotify), fanotify (needs root) or inotify.",
+        completion: .list(["auto", "fanotify", "inotify"]))
     var backend: String = "auto"
 
     @Flag(name: .long, help: "Wait for every descendant of the command, not only the command.")
@@ -45,12 +62,26 @@ struct Record: ParsableCommand, FailureStatus {
     @Flag(name: .long, help: "Print the change set as one JSON object on standard error instead of text.")
     var json = false
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Write the step's OCI layer here when the command succeeds (a file, replaced only by a whole layer).",
+            valueName: "file"),
+        completion: .file())
+    var layer: String?
+
+    @OptionGroup(title: "Layer options") var layerArguments: LayerArguments
+
     @Argument(parsing: .postTerminator, help: ArgumentHelp("The command to record, after '--'.", valueName: "command"))
     var command: [String] = []
 
     func validate() throws {
         guard BackendChoice(rawValue: backend) != nil else {
             throw ValidationError("unknown backend '\(backend)'; use auto, fanotify or inotify")
+        }
+        if layerArguments.anyGiven && layer == nil && layerArguments.ociLayout == nil {
+            throw ValidationError(
+                "--compress, --source-date-epoch and --tag apply to a layer: add --layer FILE or --oci-layout DIR")
         }
         guard !command.isEmpty else {
             throw ValidationError("no command given; put it after '--', as in: changerec -- make install")
@@ -65,22 +96,63 @@ struct Record: ParsableCommand, FailureStatus {
         request.journal = journal.map(rawArgument)
         request.force = force
         request.waitForDescendants = wait
+        if layer != nil || layerArguments.ociLayout != nil {
+            var layerRequest = RecordLayerRequest()
+            layerRequest.output = layer
+            layerRequest.ociLayout = layerArguments.ociLayout
+            layerRequest.tag = layerArguments.imageTag
+            layerRequest.options = layerArguments.options
+            request.layer = layerRequest
+        }
         if !quiet { request.announce = { StandardStreams.writeError("changerec: \($0)\n") } }
 
         let outcome = try Recorder().record(request)
-        let changeSet = try ChangeSet.load(journal: outcome.journal)
+        // With nothing to print the journal is not read back: the recorder knows its gaps.
+        let changeSet = quiet ? nil : try ChangeSet.load(journal: outcome.journal)
 
-        if !quiet {
+        if let changeSet {
             if json {
-                StandardStreams.writeError(changeSet.json.text + "\n")
+                var object = changeSet.json
+                if let layer = outcome.layer { object.add("layer", layerJSON(layer)) }
+                StandardStreams.writeError(object.text + "\n")
             } else {
                 var text = changeSet.textLines.map { $0 + "\n" }.joined()
                 for warning in changeSet.warnings { text += "changerec: warning: \(warning)\n" }
                 text += "changerec: \(changeSet.summaryLine)\n"
+                if case .success(let written)? = outcome.layer { text += layerText(written) }
                 StandardStreams.writeError(text)
             }
         }
-        throw ExitCode(Self.exitStatus(outcome.termination, changeSet))
+        var status = Self.exitStatus(outcome.termination, gaps: changeSet?.gaps ?? outcome.gaps)
+        if case .failure(let error)? = outcome.layer {
+            // Said even with --quiet: it is why the exit status is not the command's.
+            StandardStreams.writeError("changerec: \(error.message)\n")
+            if status == 0 { status = 125 }
+        }
+        throw ExitCode(status)
+    }
+
+    /// Where the layer went and its digests, after the change list.
+    private func layerText(_ result: LayerResult) -> String {
+        var text = result.warnings.map { "changerec: warning: \($0)\n" }.joined()
+        let places = [
+            layer.map { "'\($0)'" },
+            layerArguments.ociLayout.map { "OCI layout '\($0)' (tag \(layerArguments.imageTag))" },
+        ]
+        .compactMap { $0 }.joined(separator: " and ")
+        text +=
+            "changerec: layer written to \(places): \(result.entries) entries, \(result.size) bytes, digest \(result.digest), diff_id \(result.diffID)\n"
+        return text
+    }
+
+    private func layerJSON(_ outcome: Result<LayerResult, ChangerecError>) -> JSONObject {
+        switch outcome {
+        case .success(let result): return result.json(output: layer, ociLayout: layerArguments.ociLayout)
+        case .failure(let error):
+            var object = JSONObject()
+            object.add("error", error.message)
+            return object
+        }
     }
 
     /// 127 for a command not found, 126 for one not executable, 125 for changerec's own failures.
@@ -95,9 +167,8 @@ struct Record: ParsableCommand, FailureStatus {
     /// The command's status; but a command that succeeded while parts of ROOT could not be read (the
     /// change set may miss changes there) makes changerec fail with 125, as for its own errors. A failing
     /// command's status always wins: it is what the caller must see first.
-    static func exitStatus(_ termination: Termination, _ changeSet: ChangeSet) -> Int32 {
+    static func exitStatus(_ termination: Termination, gaps: [String]) -> Int32 {
         let status = termination.shellStatus
-        let gaps = changeSet.gaps
         guard status == 0, !gaps.isEmpty else { return status }
         StandardStreams.writeError(
             "changerec: \(gaps.count) path(s) under ROOT could not be read or watched, so the change set may miss changes (see the warnings); exiting 125\n"

@@ -5,8 +5,15 @@ import ChangerecSystem
 struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print a journal: its header, one event per line, the exit record and the seal.",
-        discussion:
-            "A journal cut short is printed up to its last whole record and said to be incomplete (exit status 1).")
+        discussion: """
+            A journal cut short is printed up to its last whole record and said to be incomplete.
+
+            EXIT STATUS: 0 for a whole journal, 1 for one cut short or one that cannot be read.
+
+            EXAMPLES:
+              changerec show
+              changerec show --json .changerec/0001.journal | jq 'select(.record == "event")'
+            """)
 
     @OptionGroup var journal: JournalArgument
 

@@ -1,0 +1,15 @@
+/// `record --layer FILE [--oci-layout DIR --tag T]`: the layer a recording writes in the seal's own pass,
+/// where it goes and how it is written.
+public struct RecordLayerRequest: Sendable {
+    /// `--layer FILE`: a file (replaced only by a whole layer), a fifo or a character device; never
+    /// standard output, which belongs to the command.
+    public var output: String?
+    /// `--oci-layout DIR`: an OCI image layout the layer is added to.
+    public var ociLayout: String?
+    /// The image tag in the layout to append to.
+    public var tag = "latest"
+    /// Compression and times (the drift check stays strict: the tree is read in the same pass).
+    public var options = LayerOptions()
+
+    public init() {}
+}
