@@ -21,11 +21,39 @@ public final class Fanotify {
         public var name: [UInt8]
     }
 
-    /// One event: its (possibly merged) mask, the process behind it and its info records.
+    /// One event: its (possibly merged) mask, the process behind it and its info records, at most one of
+    /// each kind. Held in fields rather than an array: one array per event read is one allocation per event.
     public struct Record: Sendable {
         public var mask: UInt64
         public var pid: Int32
-        public var infos: [Info]
+        /// The object itself (`FAN_EVENT_INFO_TYPE_FID`).
+        public var object: Info?
+        /// A directory and a name in it (`FAN_EVENT_INFO_TYPE_DFID_NAME`).
+        public var entry: Info?
+        /// A directory alone (`FAN_EVENT_INFO_TYPE_DFID`).
+        public var directory: Info?
+        /// A rename's old and new directory entries.
+        public var oldEntry: Info?
+        public var newEntry: Info?
+
+        public init(mask: UInt64, pid: Int32) {
+            self.mask = mask
+            self.pid = pid
+        }
+
+        /// Every info record the event carries.
+        public var infos: [Info] { [object, entry, directory, oldEntry, newEntry].compactMap { $0 } }
+
+        /// Keeps `info` in the field of its kind; the first of a kind stays.
+        mutating func add(_ info: Info) {
+            switch info.kind {
+            case .object: if object == nil { object = info }
+            case .directoryEntry: if entry == nil { entry = info }
+            case .directory: if directory == nil { directory = info }
+            case .oldDirectoryEntry: if oldEntry == nil { oldEntry = info }
+            case .newDirectoryEntry: if newEntry == nil { newEntry = info }
+            }
+        }
     }
 
     public enum Mask {
@@ -117,19 +145,21 @@ public final class Fanotify {
         var raw = cchangerec_fan_event()
         while cchangerec_fanotify_event_at(base, count, offset, &raw) == 0 {
             if raw.fd >= 0 { Glibc.close(raw.fd) }  // FID-reporting groups send no descriptors; be safe
-            var infos: [Info] = []
-            infos.reserveCapacity(Int(raw.info_count))
+            var record = Record(mask: raw.mask, pid: raw.pid)
             withUnsafeBytes(of: raw.info) { tuple in
                 let items = tuple.bindMemory(to: cchangerec_fan_info.self)
                 for item in items.prefix(Int(raw.info_count)) {
                     guard let kind = Info.Kind(rawValue: item.type), item.handle_length > 0 else { continue }
                     let handle = handle(of: item, in: base, isDirectory: kind != .object)
-                    let name = Array(
-                        UnsafeBufferPointer(start: base + Int(item.name_offset), count: Int(item.name_length)))
-                    infos.append(Info(kind: kind, handle: handle, name: name))
+                    // An empty name (an object's record) allocates nothing.
+                    let name =
+                        item.name_length == 0
+                        ? []
+                        : Array(UnsafeBufferPointer(start: base + Int(item.name_offset), count: Int(item.name_length)))
+                    record.add(Info(kind: kind, handle: handle, name: name))
                 }
             }
-            records.append(Record(mask: raw.mask, pid: raw.pid, infos: infos))
+            records.append(record)
             offset += Int(raw.event_length)
         }
         return records

@@ -16,34 +16,38 @@ public final class ProcessEvents {
     }
 
     public let descriptor: FileDescriptor
+    /// The receive and decode buffers, allocated once: the recorder drains the socket before every batch
+    /// of file events, most often to find it empty.
+    private let buffer: UnsafeMutableRawBufferPointer
+    private let decoded: UnsafeMutableBufferPointer<cchangerec_proc_event>
 
     public init() throws(Errno) {
         descriptor = FileDescriptor(rawValue: try valueOrErrno("socket") { cchangerec_proc_events_open() }.get())
+        buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 16)
+        decoded = UnsafeMutableBufferPointer<cchangerec_proc_event>.allocate(capacity: 512)
+        decoded.initialize(repeating: cchangerec_proc_event())
     }
 
-    deinit { Glibc.close(descriptor.rawValue) }
+    deinit {
+        buffer.deallocate()
+        decoded.deallocate()
+        Glibc.close(descriptor.rawValue)
+    }
 
     /// Every event received now. Throws `ENOBUFS` when the socket's buffer overflowed and events were lost.
     public func readAvailable() throws(Errno) -> [Event] {
         var result: [Event] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        var decoded = [cchangerec_proc_event](repeating: cchangerec_proc_event(), count: 512)
         while true {
-            let received = buffer.withUnsafeMutableBytes { raw in
-                valueOrErrno("recv") { recv(descriptor.rawValue, raw.baseAddress, raw.count, 0) }
-            }
+            let received = valueOrErrno("recv") { recv(descriptor.rawValue, buffer.baseAddress, buffer.count, 0) }
             let length: Int
             switch received {
             case .success(let n): length = n
             case .failure(.wouldBlock): return result
             case .failure(let error): throw error
             }
-            let count = buffer.withUnsafeBytes { raw in
-                decoded.withUnsafeMutableBufferPointer { out in
-                    cchangerec_proc_events_decode(
-                        raw.baseAddress?.assumingMemoryBound(to: UInt8.self), length, out.baseAddress, Int32(out.count))
-                }
-            }
+            let count = cchangerec_proc_events_decode(
+                UnsafeRawPointer(buffer.baseAddress)?.assumingMemoryBound(to: UInt8.self), length,
+                decoded.baseAddress, Int32(decoded.count))
             for item in decoded.prefix(Int(count)) {
                 switch Int(item.what) {
                 case Int(PROC_EVENT_FORK.rawValue): result.append(.fork(pid: item.pid, parent: item.parent))

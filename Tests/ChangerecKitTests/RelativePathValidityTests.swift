@@ -27,4 +27,36 @@ struct RelativePathValidityTests {
         #expect(RelativePath.isValid([]) && Self.byComponents([]))
         #expect(disagreements.isEmpty, "judged differently: \(disagreements.prefix(10))")
     }
+
+    @Test("tree order agrees with comparing components, past long shared prefixes and at every byte offset")
+    func treeOrderAgreesWithComponents() throws {
+        // Names from bytes around `/` in value (`-`, `.`, `0`, `~`, a non-ASCII byte), under prefixes of up to 17
+        // bytes, so the first difference falls inside and after the eight-byte steps.
+        let names: [[UInt8]] = [
+            [0x61], [0x61, 0x2D, 0x62], [0x61, 0x2E, 0x62], [0x30], [0x7E], [0xC3, 0xA9], [0x61, 0x61],
+        ]
+        var paths: [RelativePath] = []
+        for length in [0, 1, 6, 7, 8, 9, 15, 16, 17] {
+            let prefix = (0..<length).map { UInt8(0x61 + $0 % 3) }
+            for first in names {
+                for second in names {
+                    let head = prefix + first
+                    paths.append(try #require(RelativePath(head)))
+                    paths.append(try #require(RelativePath(head + [0x2F] + second)))
+                }
+            }
+        }
+        // Each path's components once, and their order by comparing them.
+        let split = paths.map { path in path.bytes.split(separator: 0x2F).map(Array.init) }
+        var disagreements: [String] = []
+        for left in paths.indices {
+            for right in paths.indices {
+                let expected = split[left].lexicographicallyPrecedes(split[right]) { $0.lexicographicallyPrecedes($1) }
+                if RelativePath.treeOrder(paths[left], paths[right]) != expected {
+                    disagreements.append("\(paths[left]) vs \(paths[right])")
+                }
+            }
+        }
+        #expect(disagreements.isEmpty, "ordered differently: \(disagreements.prefix(10))")
+    }
 }

@@ -13,27 +13,29 @@ public struct Change: Sendable, Equatable {
         case deleted = "D"
     }
 
-    public var kind: Kind
+    // Stored properties are declared widest first, the one-byte ones last: a change set holds one of these
+    // per changed path, and interleaving them with pointers would pad each to a word.
+
     public var path: RelativePath
-    /// The type after the step, or before it for a deletion.
-    public var type: FileType
     public var symlinkTarget: [UInt8]?
-    public var subtree = false
-    public var opaque = false
     /// The path this one was renamed from, when that path existed before the step.
     public var renamedFrom: RelativePath?
     /// The processes whose events named this path (empty when the backend reports none).
     public var pids: [Int32] = []
-    /// Only processes outside the recorded step changed this path.
-    public var foreign = false
-
-    /// The type in the baseline; `nil` when the path did not exist before.
-    public var before: FileType?
     /// The final state from the seal; `nil` when gone, unreadable, or when the journal has no seal.
     public var after: FinalState?
     /// Set when the seal could not read the path after the step: its state is unknown, and the change
     /// (`A` for a path that did not exist before, else `C`) says only "possibly changed".
     public var unreadable: ReadFailure?
+    public var kind: Kind
+    /// The type after the step, or before it for a deletion.
+    public var type: FileType
+    /// The type in the baseline; `nil` when the path did not exist before.
+    public var before: FileType?
+    public var subtree = false
+    public var opaque = false
+    /// Only processes outside the recorded step changed this path.
+    public var foreign = false
 
     public init(_ kind: Kind, _ path: RelativePath, type: FileType) {
         self.kind = kind

@@ -57,28 +57,35 @@ public struct ChangeSet: Sendable {
     /// - Throws: `ChangerecError` when the journal cannot be read, is not a journal, is damaged, or has
     ///   no header at all.
     public static func load(journal: [UInt8]) throws(ChangerecError) -> ChangeSet {
-        let reader = try JournalReader(path: journal)
         var fold = Fold()
-        while let record = try reader.next() { fold.add(record) }
-        // Invariant: `next()` returned nil, so the reader has set its ending.
-        return try folded(fold, journal: journal, ending: reader.ending ?? .incomplete(offset: 0, reason: "unknown"))
+        // The reader (and its read-ahead chunk) is freed before the change set is built.
+        let ending: JournalReader.Ending
+        do {
+            let reader = try JournalReader(path: journal)
+            while let record = try reader.next() { fold.add(record) }
+            // Invariant: `next()` returned nil, so the reader has set its ending.
+            ending = reader.ending ?? .incomplete(offset: 0, reason: "unknown")
+        }
+        return try folded(&fold, journal: journal, ending: ending)
     }
 
     /// The change set of a journal being sealed: its records so far (header, events, exit) followed by
     /// `seal`, as ``load(journal:)`` will read it once that seal is written after them.
     static func load(journal: [UInt8], sealedWith seal: [SealEntry]) throws(ChangerecError) -> ChangeSet {
-        let reader = try JournalReader(path: journal)
         var fold = Fold()
-        while let record = try reader.next() { fold.add(record) }
+        do {
+            let reader = try JournalReader(path: journal)
+            while let record = try reader.next() { fold.add(record) }
+        }
         for entry in seal { fold.add(.seal(entry)) }
         fold.add(.sealEnd(SealEnd(sealCount: UInt64(seal.count), frameCount: 0)))
-        return try folded(fold, journal: journal, ending: .complete)
+        return try folded(&fold, journal: journal, ending: .complete)
     }
 
-    private static func folded(_ fold: Fold, journal: [UInt8], ending: JournalReader.Ending) throws(ChangerecError)
-        -> ChangeSet
+    private static func folded(_ fold: inout Fold, journal: [UInt8], ending: JournalReader.Ending)
+        throws(ChangerecError) -> ChangeSet
     {
-        let all = fold.allChanges()
+        let all = fold.finishedChanges()
         guard let header = fold.header else {
             throw ChangerecError(
                 .journalIncomplete,
@@ -88,8 +95,6 @@ public struct ChangeSet: Sendable {
         return ChangeSet(
             journalPath: journal, header: header, exit: fold.exit, notes: fold.notes,
             changes: Fold.hidingCovered(all), allChanges: all,
-            processes: fold.processes, seal: fold.sealEntries,
-
-            eventCount: fold.eventCount, ending: ending)
+            processes: fold.processes, seal: fold.sealEntries, eventCount: fold.eventCount, ending: ending)
     }
 }

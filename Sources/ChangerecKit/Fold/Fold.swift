@@ -16,7 +16,7 @@ public struct Fold {
         var arrivedWhole = false
         var isDirectory = false
         var renamedFrom: RelativePath?
-        var pids: Set<Int32> = []
+        var pids = PidSet()
         var byStep = false
         var byForeign = false
 
@@ -30,8 +30,17 @@ public struct Fold {
     public private(set) var eventCount: UInt64 = 0
     /// Every process that made a change, by pid.
     public private(set) var processes: [Int32: JournalProcess] = [:]
-    private var facts: [RelativePath: Facts] = [:]
+    /// Where each path's facts are in `factList`: the table holds small integers, the facts lie in one array.
+    private var factIndex: [RelativePath: Int] = [:]
+    private var factList: [Facts] = []
+    /// The path of each entry of `factList`.
+    private var factPaths: [RelativePath] = []
     private var seal: [SealEntry] = []
+    /// For each seal entry, the index in `factList` of its path's facts, -1 when no event named it: looked
+    /// up as the entry is added, when its path is given the bytes of the events' path, held once.
+    private var sealFacts: [Int32] = []
+    /// An event came after a seal entry (only when records are fed by hand): `sealFacts` may be stale.
+    private var eventAfterSeal = false
     private var sealed = false
 
     public init() {}
@@ -42,7 +51,14 @@ public struct Fold {
         case .event(let event): add(event)
         case .note(let note): notes.append(note)
         case .exit(let exit): self.exit = exit
-        case .seal(let entry): seal.append(entry)
+        case .seal(var entry):
+            if let index = factIndex[entry.path] {
+                entry.path = factPaths[index]
+                sealFacts.append(Int32(index))
+            } else {
+                sealFacts.append(-1)
+            }
+            seal.append(entry)
         case .sealEnd: sealed = true
         case .process(let process): processes[process.pid] = process
         }
@@ -50,6 +66,7 @@ public struct Fold {
 
     private mutating func add(_ event: JournalEvent) {
         eventCount += 1
+        if !seal.isEmpty { eventAfterSeal = true }
         // Who changed each path the event names; each path's facts are then updated in the same lookup
         // as what the operation says of it (the two touch different facts).
         func attribute(_ facts: inout Facts) {
@@ -86,7 +103,7 @@ public struct Fold {
                 update(event.path, attribute)
                 return
             }
-            let origin = facts[event.path]?.renamedFrom ?? event.path
+            let origin = factIndex[event.path].flatMap { factList[$0].renamedFrom } ?? event.path
             update(event.path) {
                 attribute(&$0)
                 $0.removed = true
@@ -110,7 +127,22 @@ public struct Fold {
     }
 
     private mutating func update(_ path: RelativePath, _ change: (inout Facts) -> Void) {
-        change(&facts[path, default: Facts()])
+        // One hash of the path whether it is new or not: the slot is made in place when absent.
+        func slot(_ value: inout Int, next: Int) -> Int {
+            if value < 0 { value = next }
+            return value
+        }
+        let index = slot(&factIndex[path, default: -1], next: factList.count)
+        if index == factList.count {
+            factList.append(Facts())
+            factPaths.append(path)
+        }
+        change(&factList[index])
+    }
+
+    private func facts(for path: RelativePath) -> (index: Int, facts: Facts)? {
+        guard let index = factIndex[path] else { return nil }
+        return (index, factList[index])
     }
 
     /// The change set, from the seal when the journal has one, else from the events alone.
@@ -124,6 +156,14 @@ public struct Fold {
         sealed ? fromSeal() : fromEvents()
     }
 
+    /// ``allChanges()`` for a fold that takes no more records: the table from path to facts, which the
+    /// seal's entries no longer need (they looked their facts up as they were added), is freed first, so a
+    /// large change set is built without it held beside.
+    mutating func finishedChanges() -> [Change] {
+        if !eventAfterSeal { factIndex = [:] }
+        return allChanges()
+    }
+
     /// Whether the change set was decided by a seal.
     public var hasSeal: Bool { sealed }
 
@@ -131,16 +171,54 @@ public struct Fold {
     public var sealEntries: [SealEntry] { sealed ? seal : [] }
 
     private func fromSeal() -> [Change] {
-        var byPath: [RelativePath: Change] = [:]
-        byPath.reserveCapacity(seal.count)
-        var structural: [RelativePath] = []
-        // Positions, not copies: the seal can hold hundreds of thousands of entries.
-        var sealIndex: [RelativePath: Int] = [:]
-        sealIndex.reserveCapacity(seal.count)
-        for (index, entry) in seal.enumerated() { sealIndex[entry.path] = index }
-        func existedBefore(_ path: RelativePath) -> Bool { sealIndex[path].map { seal[$0].before != nil } ?? false }
-        for entry in seal {
-            let fact = facts[entry.path]
+        // The reader admits seal entries only in strict tree order; a path's entry is then found by a binary
+        // search, with no table of the seal's paths. A seal that came from elsewhere gets the table.
+        let inTreeOrder = seal.indices.dropFirst().allSatisfy {
+            RelativePath.treeOrder(seal[$0 - 1].path, seal[$0].path)
+        }
+        var table: [RelativePath: Int] = [:]
+        if !inTreeOrder {
+            table.reserveCapacity(seal.count)
+            for index in seal.indices { table[seal[index].path] = index }
+        }
+        func position(of path: RelativePath) -> Int? {
+            if !inTreeOrder { return table[path] }
+            var low = 0
+            var high = seal.count
+            while low < high {
+                let middle = (low + high) / 2
+                if RelativePath.treeOrder(seal[middle].path, path) { low = middle + 1 } else { high = middle }
+            }
+            return low < seal.count && seal[low].path == path ? low : nil
+        }
+        func existedBefore(_ path: RelativePath) -> Bool { position(of: path).map { seal[$0].before != nil } ?? false }
+
+        var ordered: [Change] = []
+        ordered.reserveCapacity(seal.count)
+        var hasChange = [Bool](repeating: false, count: seal.count)
+        // Facts already counted as a cause of their parent's change.
+        var counted = [Bool](repeating: false, count: factList.count)
+        var causes = ParentCauses()
+        // Changes by the same single process share one array of pids rather than holding one each.
+        var shared: (pid: Int32, array: [Int32]) = (0, [])
+        func pidArray(_ pids: PidSet?) -> [Int32] {
+            guard let pids else { return [] }
+            guard let only = pids.only else { return pids.sorted() }
+            if shared.pid != only { shared = (only, [only]) }
+            return shared.array
+        }
+        for index in seal.indices {
+            let entry = seal[index]
+            // A path named twice (only in a seal not from the reader): its last entry stands.
+            if !inTreeOrder && table[entry.path] != index { continue }
+            let found: (index: Int, facts: Facts)?
+            if eventAfterSeal {
+                found = facts(for: entry.path)
+            } else {
+                let factIndex = Int(sealFacts[index])
+                found = factIndex < 0 ? nil : (factIndex, factList[factIndex])
+            }
+            let fact = found?.facts
             var change: Change
             switch (entry.before, entry.after) {
             case (let before, nil) where entry.unreadable != nil:
@@ -170,53 +248,60 @@ public struct Fold {
             change.before = entry.before
             change.after = entry.after
             change.symlinkTarget = entry.after?.symlinkTarget
-            change.pids = fact?.pids.sorted() ?? []
+            change.pids = pidArray(fact?.pids)
             change.foreign = fact?.isForeign ?? false
-            byPath[entry.path] = change
+            hasChange[index] = true
             if change.kind != .changed || (fact?.created ?? false) || (fact?.removed ?? false) {
-                structural.append(entry.path)
+                causes.add(entry.path, fact)
+                if let found { counted[found.index] = true }
             }
+            ordered.append(change)
         }
         // A directory whose entries were added or removed has changed too (its mtime moved), as in docker
         // diff; that includes entries created and removed within the step, which leave no change of their own.
-        for (path, fact) in facts where fact.created || fact.removed { structural.append(path) }
-        // The parent changed because of its entries: it is foreign only when all of them are.
-        var causes: [RelativePath: (pids: Set<Int32>, foreign: Bool)] = [:]
-        for path in structural {
-            guard let parent = path.parent, !parent.isRoot, byPath[parent] == nil else { continue }
-            let fact = facts[path]
-            var cause = causes[parent] ?? ([], true)
-            cause.pids.formUnion(fact?.pids ?? [])
-            cause.foreign = cause.foreign && (fact?.isForeign ?? false)
-            causes[parent] = cause
+        for index in factList.indices where !counted[index] {
+            let fact = factList[index]
+            if fact.created || fact.removed { causes.add(factPaths[index], fact) }
         }
-        for (parent, cause) in causes {
-            guard let index = sealIndex[parent], case let entry = seal[index], entry.before == .directory,
-                let after = entry.after,
-                after.type == .directory
+        // The parent changed because of its entries: it is foreign only when all of them are.
+        var parents: [Change] = []
+        for (parent, cause) in causes.finished() {
+            guard let index = position(of: parent), !hasChange[index], case let entry = seal[index],
+                entry.before == .directory, let after = entry.after, after.type == .directory
             else { continue }
             var parentChange = Change(.changed, parent, type: .directory)
             parentChange.before = entry.before
             parentChange.after = after
             parentChange.pids = cause.pids.sorted()
             parentChange.foreign = cause.foreign
-            byPath[parent] = parentChange
+            parents.append(parentChange)
         }
-        // Every path here is a seal entry's, and the seal is written in tree order: taken in its order, the
-        // changes need sorting only when a journal's seal is not (the check is one pass).
-        var ordered: [Change] = []
-        ordered.reserveCapacity(byPath.count)
-        for entry in seal {
-            if let change = byPath.removeValue(forKey: entry.path) { ordered.append(change) }
+        guard inTreeOrder else {
+            ordered.append(contentsOf: parents)
+            return ordered.sorted { RelativePath.treeOrder($0.path, $1.path) }
         }
-        ordered.append(contentsOf: byPath.values)
-        let inOrder = zip(ordered, ordered.dropFirst()).allSatisfy { RelativePath.treeOrder($0.path, $1.path) }
-        return inOrder ? ordered : ordered.sorted { RelativePath.treeOrder($0.path, $1.path) }
+        // Both lists are in tree order: merged from the back in place, with no second array of every change.
+        parents.sort { RelativePath.treeOrder($0.path, $1.path) }
+        var read = ordered.count - 1
+        ordered.append(contentsOf: parents)
+        var write = ordered.count - 1
+        var next = parents.count - 1
+        while next >= 0 {
+            if read >= 0 && RelativePath.treeOrder(parents[next].path, ordered[read].path) {
+                ordered.swapAt(write, read)
+                read -= 1
+            } else {
+                ordered[write] = parents[next]
+                next -= 1
+            }
+            write -= 1
+        }
+        return ordered
     }
 
     private func fromEvents() -> [Change] {
         var result: [Change] = []
-        for (path, fact) in facts {
+        for (path, fact) in zip(factPaths, factList) {
             let type: FileType = fact.isDirectory ? .directory : .unknown
             var change: Change
             if fact.lastWasRemoval {
@@ -238,15 +323,21 @@ public struct Fold {
     }
 
     /// Leaves out what an ancestor entry already says: anything below a deleted directory, and the
-    /// contents of a directory that arrived whole.
+    /// contents of a directory that arrived whole. `changes` is in tree order, where everything below a
+    /// directory comes directly after it: one covering entry at a time is enough, and when nothing is
+    /// covered the result is `changes` itself, sharing its storage.
     static func hidingCovered(_ changes: [Change]) -> [Change] {
-        var covering: Set<RelativePath> = []
-        var result: [Change] = []
-        for change in changes {
-            if change.path.ancestors.contains(where: covering.contains) { continue }
-            if change.kind == .deleted || change.subtree { covering.insert(change.path) }
-            result.append(change)
+        var covering: RelativePath?
+        var result: [Change]?
+        for index in changes.indices {
+            let path = changes[index].path
+            if let cover = covering, path.isWithin(cover) {
+                if result == nil { result = Array(changes[..<index]) }
+                continue
+            }
+            covering = changes[index].kind == .deleted || changes[index].subtree ? path : nil
+            result?.append(changes[index])
         }
-        return result
+        return result ?? changes
     }
 }

@@ -58,16 +58,22 @@ public struct JournalEvent: Sendable, Equatable {
     }
 
     func encode(into writer: inout ByteWriter) {
-        writer.u64(sequence)
-        writer.u64(time)
-        writer.u8(operation.rawValue)
         var flags: UInt8 = 0
         if isDirectory { flags |= JournalFormat.EventFlag.directory }
         if isSynthesized { flags |= JournalFormat.EventFlag.synthesized }
         if isForeign { flags |= JournalFormat.EventFlag.foreign }
-        writer.u8(flags)
-        writer.i32(pid)
-        writer.path(path)
+        // Sequence, time, operation, flags, pid and the path's length: the fixed head of every event recorded,
+        // laid out on the stack and appended in one go rather than field by field.
+        withUnsafeTemporaryAllocation(byteCount: 26, alignment: 8) { head in
+            head.storeBytes(of: sequence.littleEndian, toByteOffset: 0, as: UInt64.self)
+            head.storeBytes(of: time.littleEndian, toByteOffset: 8, as: UInt64.self)
+            head.storeBytes(of: operation.rawValue, toByteOffset: 16, as: UInt8.self)
+            head.storeBytes(of: flags, toByteOffset: 17, as: UInt8.self)
+            head.storeBytes(of: UInt32(bitPattern: pid).littleEndian, toByteOffset: 18, as: UInt32.self)
+            head.storeBytes(of: UInt32(path.bytes.count).littleEndian, toByteOffset: 22, as: UInt32.self)
+            writer.bytes.append(contentsOf: UnsafeRawBufferPointer(head))
+        }
+        writer.fixed(path.bytes)
         writer.optional(path2) { $0.path($1) }
         writer.optional(symlinkTarget) { $0.data($1) }
     }

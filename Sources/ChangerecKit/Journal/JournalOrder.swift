@@ -28,30 +28,32 @@ struct JournalOrder {
 
     /// Checks `record`, the frame after `framesBefore` others, and takes it into account.
     mutating func admit(_ record: JournalRecord, framesBefore: Int) throws(Violation) {
-        switch (stage, record) {
-        case (.start, .header(let header)):
+        // Switched on the record alone, the stage checked in each case: a switch over the pair would copy
+        // the record into a tuple for every frame read.
+        switch record {
+        case .header(let header) where stage == .start:
             try Self.check(root: header.root)
             stage = .events
-        case (.events, .event(let event)):
+        case .event(let event) where stage == .events:
             try admit(event)
-        case (.events, .note(let note)):
+        case .note(let note) where stage == .events:
             try advanceTime(to: note.time, "note")
-        case (.events, .process(let process)):
+        case .process(let process) where stage == .events:
             guard process.pid != 0 else { throw Violation(reason: "process record for pid 0") }
             guard announced.insert(process.pid).inserted else {
                 throw Violation(reason: "second process record for pid \(process.pid)")
             }
-        case (.events, .exit(let exit)):
+        case .exit(let exit) where stage == .events:
             guard exit.writtenEvents == nextSequence - 1 else {
                 throw Violation(
                     reason: "exit record counts \(exit.writtenEvents) written events, \(nextSequence - 1) were read")
             }
             stage = .exited
-        case (.exited, .seal(let entry)), (.sealed, .seal(let entry)):
+        case .seal(let entry) where stage == .exited || stage == .sealed:
             try admit(entry)
             stage = .sealed
             sealCount += 1
-        case (.exited, .sealEnd(let end)), (.sealed, .sealEnd(let end)):
+        case .sealEnd(let end) where stage == .exited || stage == .sealed:
             guard end.sealCount == sealCount, end.frameCount == UInt64(framesBefore) else {
                 throw Violation(reason: "seal end counts do not match")
             }
@@ -91,7 +93,9 @@ struct JournalOrder {
             }
         }
         while let top = sealChain.last, !path.isWithin(top) { sealChain.removeLast() }
-        if let parent = path.parent, !parent.isRoot, sealChain.last != parent {
+        // Every path left on the chain holds this one, so the top is its parent exactly when it is as long as
+        // the part before the last `/`: compared by length, no parent path is built for each entry.
+        if let slash = path.bytes.lastIndex(of: 0x2F), sealChain.last?.bytes.count != slash {
             throw Violation(reason: "seal entry \(Self.shown(path)) without an entry for its parent directory")
         }
         sealChain.append(path)

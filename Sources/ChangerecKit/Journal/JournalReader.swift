@@ -16,12 +16,15 @@ public final class JournalReader {
     public let path: [UInt8]
     private let descriptor: FileDescriptor
     private let size: Int64
-    private var offset: Int64 = Int64(JournalFormat.magic.count)
-    private var chunk: [UInt8] = []
-    private var chunkStart: Int64 = 0
+    // Read and written for every frame, and never while another access to them is under way (the reader
+    // has one caller at a time and calls nothing that calls back into it): the run-time exclusivity check
+    // on each access, a library call, is left out for them.
+    @exclusivity(unchecked) private var offset: Int64 = Int64(JournalFormat.magic.count)
+    @exclusivity(unchecked) private var chunk: [UInt8] = []
+    @exclusivity(unchecked) private var chunkStart: Int64 = 0
     public private(set) var recordCount: Int = 0
     public private(set) var ending: Ending?
-    private var order = JournalOrder()
+    @exclusivity(unchecked) private var order = JournalOrder()
     /// Bytes after the seal end, reported by the call after the one that returned it.
     private var trailing: ChangerecError?
 
@@ -76,6 +79,8 @@ public final class JournalReader {
     public func next() throws(ChangerecError) -> JournalRecord? {
         if ending != nil { return nil }
         if let trailing { throw trailing }
+        // Locals, not the properties: each use of a class's stored property is checked for exclusive access.
+        let offset = self.offset
         let remaining = size - offset
         if remaining == 0 {
             return end(.incomplete(offset: offset, reason: order.hasHeader ? "no seal" : "no header"))
@@ -83,12 +88,15 @@ public final class JournalReader {
         if remaining < Int64(JournalFormat.frameHeaderSize) {
             return end(.incomplete(offset: offset, reason: "ends inside a frame header"))
         }
-        let head = try bytes(at: offset, count: JournalFormat.frameHeaderSize)
+        // The frame is checked and decoded where it lies in the read-ahead chunk: no copy of it is made.
+        var start = try window(at: offset, count: JournalFormat.frameHeaderSize)
+        let length = chunk.withUnsafeBytes {
+            Int64(UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: start, as: UInt32.self)))
+        }
         // A crash can leave the file longer than what was written, the rest zeros: that is a torn tail.
-        if head.allSatisfy({ $0 == 0 }), try restIsZero(from: offset) {
+        if length == 0, chunk[start + 4] == 0, try restIsZero(from: offset) {
             return end(.incomplete(offset: offset, reason: "zero-filled tail"))
         }
-        let length = Int64(head[0]) | Int64(head[1]) << 8 | Int64(head[2]) << 16 | Int64(head[3]) << 24
         let frameSize = Int64(JournalFormat.frameHeaderSize) + length + Int64(JournalFormat.frameTrailerSize)
         if length > Int64(JournalFormat.maximumPayload) {
             if try restIsZero(from: offset) { return end(.incomplete(offset: offset, reason: "zero-filled tail")) }
@@ -97,14 +105,17 @@ public final class JournalReader {
         if frameSize > remaining {
             return end(.incomplete(offset: offset, reason: "ends inside a frame"))
         }
-        let frame = try bytes(at: offset, count: Int(frameSize))
-        let kindByte = frame[4]
-        let trailer = frame.count - JournalFormat.frameTrailerSize
-        let stored =
-            UInt32(frame[trailer]) | UInt32(frame[trailer + 1]) << 8 | UInt32(frame[trailer + 2]) << 16
-            | UInt32(frame[trailer + 3]) << 24
+        start = try window(at: offset, count: Int(frameSize))
+        let chunk = self.chunk
+        let kindByte = chunk[start + 4]
+        let trailer = start + Int(frameSize) - JournalFormat.frameTrailerSize
         // Kind and payload lie together in the frame: one pass covers both.
-        let crc = CRC32C.checksum(frame[4..<trailer])
+        let (stored, crc) = chunk.withUnsafeBytes { buffer in
+            (
+                UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: trailer, as: UInt32.self)),
+                CRC32C.checksum(UnsafeRawBufferPointer(rebasing: buffer[(start + 4)..<trailer]))
+            )
+        }
         if crc != stored {
             if frameSize == remaining {
                 return end(.incomplete(offset: offset, reason: "final frame torn (bad checksum)"))
@@ -116,10 +127,10 @@ public final class JournalReader {
             throw damaged("bad checksum")
         }
         guard let kind = JournalFormat.Kind(rawValue: kindByte) else { throw damaged("unknown frame kind \(kindByte)") }
-        let payload = Array(frame[JournalFormat.frameHeaderSize..<trailer])
         let record: JournalRecord
         do {
-            record = try JournalRecord.decode(kind: kind, payload: payload)
+            var reader = ByteReader(chunk, range: (start + JournalFormat.frameHeaderSize)..<trailer)
+            record = try JournalRecord.decode(kind: kind, from: &reader)
         } catch {
             throw damaged(error.reason)
         }
@@ -128,12 +139,12 @@ public final class JournalReader {
         } catch {
             throw damaged(error.reason)
         }
-        offset += frameSize
+        self.offset = offset + frameSize
         recordCount += 1
         if case .sealEnd = record {
             // The seal end itself is intact and handed on; the bytes after it are damage, said on the next call
             // so that the count of intact records in the message is the count the caller received.
-            if offset != size {
+            if self.offset != size {
                 trailing = damaged("data after the seal end")
             } else {
                 ending = .complete
@@ -177,9 +188,18 @@ public final class JournalReader {
     }
 
     /// `count` bytes at `position`, served from a 1 MiB read-ahead chunk.
-    private func bytes(at position: Int64, count: Int) throws(ChangerecError) -> [UInt8] {
+    private func bytes(at position: Int64, count: Int) throws(ChangerecError) -> ArraySlice<UInt8> {
+        let start = try window(at: position, count: count)
+        return chunk[start..<(start + count)]
+    }
+
+    /// Makes the read-ahead chunk hold the `count` bytes at `position` and returns where they start in it.
+    private func window(at position: Int64, count: Int) throws(ChangerecError) -> Int {
         let chunkEnd = chunkStart + Int64(chunk.count)
         if position < chunkStart || position + Int64(count) > chunkEnd {
+            // Dropped first, so that the old chunk is freed before the new one is read when nothing else
+            // holds it.
+            chunk = []
             do {
                 chunk = try FileSystem.read(descriptor, count: max(count, 1 << 20), at: position)
             } catch {
@@ -191,7 +211,6 @@ public final class JournalReader {
                 throw ChangerecError(.journalUnreadable, "journal '\(printable(path))' shrank while it was read")
             }
         }
-        let start = Int(position - chunkStart)
-        return Array(chunk[start..<(start + count)])
+        return Int(position - chunkStart)
     }
 }

@@ -36,6 +36,11 @@ public enum JournalRecord: Sendable, Equatable {
 
     static func decode(kind: JournalFormat.Kind, payload: [UInt8]) throws(DecodeError) -> JournalRecord {
         var reader = ByteReader(payload)
+        return try decode(kind: kind, from: &reader)
+    }
+
+    /// Decodes the payload `reader` spans, which must hold exactly one record of `kind`.
+    static func decode(kind: JournalFormat.Kind, from reader: inout ByteReader) throws(DecodeError) -> JournalRecord {
         let record: JournalRecord
         switch kind {
         case .header: record = .header(try JournalHeader.decode(&reader))
@@ -45,7 +50,6 @@ public enum JournalRecord: Sendable, Equatable {
         case .seal: record = .seal(try SealEntry.decode(&reader))
         case .sealEnd: record = .sealEnd(SealEnd(sealCount: try reader.u64(), frameCount: try reader.u64()))
         case .process: record = .process(try JournalProcess.decode(&reader))
-
         }
         try reader.finish()
         return record

@@ -10,7 +10,10 @@ import SystemPackage
 public final class JournalWriter {
     public let path: [UInt8]
     private let descriptor: FileDescriptor
-    private var buffer: [UInt8] = []
+    // Appended to for every record, and never while another access to it is under way (encoding calls
+    // nothing that reaches back into the writer): the run-time exclusivity check on each access, a library
+    // call, is left out for it.
+    @exclusivity(unchecked) private var buffer: [UInt8] = []
     private var closed = false
     /// A failed background flush, reported by the next explicit ``flush()`` so it is never lost.
     private var failure: ChangerecError?
@@ -36,19 +39,18 @@ public final class JournalWriter {
 
     /// Adds a record; events get their sequence number here.
     public func append(_ record: JournalRecord) {
-        var record = record
         switch record {
         case .event(var event):
             event.sequence = nextSequence
             nextSequence += 1
             eventCount += 1
-            record = .event(event)
+            JournalRecord.event(event).appendFrame(to: &buffer)
         case .seal:
             sealCount += 1
+            record.appendFrame(to: &buffer)
         default:
-            break
+            record.appendFrame(to: &buffer)
         }
-        record.appendFrame(to: &buffer)
         frameCount += 1
         if buffer.count >= 1 << 20 && failure == nil {
             do { try flush() } catch { failure = error }

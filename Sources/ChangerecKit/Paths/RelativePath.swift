@@ -92,8 +92,20 @@ public struct RelativePath: Hashable, Comparable, Sendable, CustomStringConverti
     /// Whether `self` is `other` or lies below it.
     public func isWithin(_ other: RelativePath) -> Bool {
         if other.bytes.isEmpty { return true }
-        guard bytes.count >= other.bytes.count, bytes.starts(with: other.bytes) else { return false }
+        guard startsWith(other.bytes) else { return false }
         return bytes.count == other.bytes.count || bytes[other.bytes.count] == 0x2F
+    }
+
+    /// Whether the bytes begin with `prefix`, compared in place (no component is built).
+    func startsWith(_ prefix: [UInt8]) -> Bool {
+        let count = prefix.count
+        guard bytes.count >= count else { return false }
+        var index = 0
+        while index < count {
+            if bytes[index] != prefix[index] { return false }
+            index += 1
+        }
+        return true
     }
 
     /// `self` moved from below `old` to below `new`; `self` must be within `old`.
@@ -115,19 +127,30 @@ public struct RelativePath: Hashable, Comparable, Sendable, CustomStringConverti
     /// Component-wise order: a directory comes directly before everything inside it.
     public static func treeOrder(_ lhs: RelativePath, _ rhs: RelativePath) -> Bool {
         // Component-wise order is byte order with `/` ranked below every byte a name can hold (names
-        // never contain NUL), so no component arrays are built: this runs n log n times per seal, so it
-        // indexes the arrays directly rather than iterating a zip of them.
-        let left = lhs.bytes
-        let right = rhs.bytes
-        let common = min(left.count, right.count)
-        var index = 0
-        while index < common {
-            let a = left[index]
-            let b = right[index]
-            if a != b { return (a == 0x2F ? 0 : UInt16(a) + 1) < (b == 0x2F ? 0 : UInt16(b) + 1) }
-            index += 1
+        // never contain NUL), so no component arrays are built. This runs n log n times per seal, on paths
+        // that mostly share a long directory prefix: the common prefix is skipped eight bytes at a time,
+        // through buffer pointers (no bounds check per byte).
+        lhs.bytes.withUnsafeBufferPointer { left in
+            rhs.bytes.withUnsafeBufferPointer { right in
+                let common = min(left.count, right.count)
+                var index = 0
+                if let l = UnsafeRawPointer(left.baseAddress), let r = UnsafeRawPointer(right.baseAddress) {
+                    while index + 8 <= common
+                        && l.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                            == r.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                    {
+                        index += 8
+                    }
+                }
+                while index < common {
+                    let a = left[index]
+                    let b = right[index]
+                    if a != b { return (a == 0x2F ? 0 : UInt16(a) + 1) < (b == 0x2F ? 0 : UInt16(b) + 1) }
+                    index += 1
+                }
+                return left.count < right.count
+            }
         }
-        return left.count < right.count
     }
 
     /// `/`-rooted, with bytes that are not printable UTF-8 escaped: `\n`, `\t`, `\\`, `\xNN`.
@@ -135,6 +158,8 @@ public struct RelativePath: Hashable, Comparable, Sendable, CustomStringConverti
 
     /// Escapes bytes for one line of text output; see ``description``.
     public static func escaped(_ bytes: [UInt8]) -> String {
+        // Nearly every path is printable ASCII without a backslash: that is one string made in one go.
+        if bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x5C }) { return String(decoding: bytes, as: UTF8.self) }
         var out = ""
         var index = 0
         while index < bytes.count {

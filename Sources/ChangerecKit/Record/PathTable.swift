@@ -2,7 +2,7 @@
 /// the number of changed paths, never with the number of events (a million writes to one file are one
 /// entry and one journal record).
 struct PathTable {
-    private enum Class: UInt8 { case content, attributes, other }
+    private enum Class: UInt8 { case unseen, content, attributes, other }
 
     /// The last kind of event written for each path, and the process behind it.
     private var lastClass: [RelativePath: (kind: Class, pid: Int32)] = [:]
@@ -20,15 +20,14 @@ struct PathTable {
         case .attrib: eventClass = .attributes
         default: eventClass = .other
         }
-        // Repeats by another process are kept: they say who else changed the path. A path seen before is
-        // looked up once, its entry then updated in place.
-        if let index = lastClass.index(forKey: event.path) {
-            let last = lastClass.values[index]
-            if eventClass != .other, last.kind == eventClass, last.pid == event.pid { return false }
-            lastClass.values[index] = (eventClass, event.pid)
-        } else {
-            lastClass[event.path] = (eventClass, event.pid)
+        // Repeats by another process are kept: they say who else changed the path. The path is hashed once,
+        // whether seen before or not: its entry is made or updated in place.
+        func record(_ last: inout (kind: Class, pid: Int32), _ pid: Int32) -> Bool {
+            if eventClass != .other, last.kind == eventClass, last.pid == pid { return false }
+            last = (eventClass, pid)
+            return true
         }
+        guard record(&lastClass[event.path, default: (.unseen, 0)], event.pid) else { return false }
         if let second = event.path2 { lastClass[second] = (.other, event.pid) }
 
         switch event.operation {

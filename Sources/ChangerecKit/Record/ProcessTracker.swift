@@ -63,8 +63,10 @@ final class ProcessTracker {
             case .rename(let pid, let name):
                 names[pid] = name
             case .exec(let pid):
-                // Read while the process most likely still runs; the backend may name it too.
-                if let info = Host.processInfo(pid) { names[pid] = info.name }
+                // The connector reports every exec on the machine: /proc is read now (while the process most
+                // likely still runs) only for the step's processes. Any other process is named when its first
+                // change is announced, from /proc or from the program the backend saw it execute.
+                if step.contains(pid), let info = Host.processInfo(pid) { names[pid] = info.name }
             case .exit:
                 break
 

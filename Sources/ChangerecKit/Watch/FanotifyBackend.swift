@@ -265,7 +265,7 @@ public final class FanotifyBackend: WatchBackend {
         }
         if record.pid == ownPID { return }
         if mask & Fanotify.Mask.openExec != 0,
-            let program = record.infos.first(where: { $0.kind == .directoryEntry })?.name, !program.isEmpty,
+            let program = record.entry?.name, !program.isEmpty,
             !Self.isProgramLoader(program)
         {
             // Like the kernel's comm: the program's base name, cut to 15 bytes.
@@ -274,12 +274,12 @@ public final class FanotifyBackend: WatchBackend {
         }
         let isDirectory = mask & Fanotify.Mask.onDirectory != 0
 
-        let object = record.infos.first { $0.kind == .object }?.handle
+        let object = record.object?.handle
 
         if mask & Fanotify.Mask.rename != 0 {
             try rename(record, object: object, isDirectory: isDirectory, into: &outputs)
         }
-        guard let entry = record.infos.first(where: { $0.kind == .directoryEntry }) else {
+        guard let entry = record.entry else {
             // A link count change: only the inode's handle (see the notes above).
             if mask & Fanotify.Mask.attrib != 0 && !isDirectory && mask & Fanotify.Mask.rename == 0, let object {
                 keep(object)
@@ -288,7 +288,10 @@ public final class FanotifyBackend: WatchBackend {
         }
         guard let path = try path(of: entry, into: &outputs) else { return }
         if tree.excludes(path) { return }
-        if !isDirectory, let object, mask & Fanotify.Mask.create == 0, !created.contains(path), !vouched(path) {
+        let isCreate = mask & Fanotify.Mask.create != 0
+        // Whether the name was made during the step: one lookup per record, or for a create only the insert.
+        let madeInStep = isCreate || created.contains(path)
+        if !isDirectory, let object, !madeInStep, !vouched(path) {
             keep(object)
         }
 
@@ -298,12 +301,12 @@ public final class FanotifyBackend: WatchBackend {
             outputs.append(.event(event))
         }
         // A merged mask, read in lifecycle order; the seal decides what is there in the end.
-        if mask & Fanotify.Mask.create != 0 {
+        if isCreate {
             emit(.create)
             created.insert(path)
             if isDirectory, let object { map(object, to: path) }
         }
-        let isPseudoName = !created.contains(path) && baseline.type(of: path) == nil && Self.isTmpfileName(path.name)
+        let isPseudoName = !madeInStep && baseline.type(of: path) == nil && Self.isTmpfileName(path.name)
         if mask & (Fanotify.Mask.modify | Fanotify.Mask.closeWrite) != 0 && !isPseudoName { emit(.modify) }
         if mask & Fanotify.Mask.attrib != 0 && !isPseudoName { emit(.attrib) }
         if mask & Fanotify.Mask.delete != 0 {
@@ -315,8 +318,7 @@ public final class FanotifyBackend: WatchBackend {
     private func rename(
         _ record: Fanotify.Record, object: FileHandleKey?, isDirectory: Bool, into outputs: inout [WatchOutput]
     ) throws(ChangerecError) {
-        guard let oldEntry = record.infos.first(where: { $0.kind == .oldDirectoryEntry }),
-            let newEntry = record.infos.first(where: { $0.kind == .newDirectoryEntry })
+        guard let oldEntry = record.oldEntry, let newEntry = record.newEntry
         else { return }
         var source = try path(of: oldEntry, into: &outputs)
         var target = try path(of: newEntry, into: &outputs)
@@ -484,8 +486,12 @@ public final class FanotifyBackend: WatchBackend {
     /// The ELF interpreter (`ld-linux-x86-64.so.2`, `ld.so`) is opened for execution right after the
     /// program itself; it is not the name the process goes by.
     static func isProgramLoader(_ name: [UInt8]) -> Bool {
-        let text = String(decoding: name, as: UTF8.self)
-        return (text.hasPrefix("ld-") || text.hasPrefix("ld.")) && text.contains(".so")
+        // Compared as bytes: fanotify reports every exec on the file systems of `/` and $PATH, the whole
+        // machine's, and a string search per exec showed in profiles.
+        guard name.count >= 3, name[0] == 0x6C, name[1] == 0x64, name[2] == 0x2D || name[2] == 0x2E else {
+            return false
+        }
+        return name.indices.dropLast(2).contains { name[$0] == 0x2E && name[$0 + 1] == 0x73 && name[$0 + 2] == 0x6F }
     }
 
     /// The kernel's name for an unlinked `O_TMPFILE` inode: `#` and its inode number.

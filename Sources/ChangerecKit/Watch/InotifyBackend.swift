@@ -106,6 +106,13 @@ public final class InotifyBackend: WatchBackend {
         struct Name: Hashable {
             var watch: Int32
             var name: [UInt8]
+
+            /// The name's bytes in one call: the synthesized hash feeds them one at a time, for every
+            /// record of every batch.
+            func hash(into hasher: inout Hasher) {
+                hasher.combine(watch)
+                hasher.combine(contentsOf: name)
+            }
         }
         let cursor: ParentCursor
         /// For each name, the position of its last create, delete or move in the batch.
