@@ -49,6 +49,12 @@ public enum Host {
         cchangerec_restore_environment()
     }
 
+    /// Sleeps for `nanoseconds`, or less if a signal arrives. The corresponding C function is `nanosleep`.
+    public static func pause(nanoseconds: Int) {
+        var request = timespec(tv_sec: nanoseconds / 1_000_000_000, tv_nsec: nanoseconds % 1_000_000_000)
+        _ = nanosleep(&request, nil)
+    }
+
     /// The value of an environment variable.
     public static func environment(_ name: String) -> String? {
         guard let value = getenv(name) else { return nil }

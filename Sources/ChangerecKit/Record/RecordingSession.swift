@@ -269,6 +269,9 @@ final class RecordingSession {
         try writer.finish()
     }
 
+    /// Fewer outputs than this from one read make a small batch.
+    private static let smallBatch = 256
+
     /// One turn of the loop: waits until something is readable and handles it.
     private func pollOnce() throws(ChangerecError) {
         let readQueue = !(hooks.stallReaderUntilExit && supervisor.termination == nil)
@@ -284,8 +287,15 @@ final class RecordingSession {
         }
         if ready[0] { try supervisor.handleSignals() }
         if readQueue && ready[1] {
-            take(try backend.readBatch() ?? [])
+            let batch = try backend.readBatch() ?? []
+            take(batch)
             try writer.flush()
+            // A few events at a time cost a wake-up, a poll, a read and a write each: after a small batch,
+            // let the queue fill for a moment. A millisecond holds a few hundred events, far below what
+            // any queue holds (inotify's 16,384 by default; fanotify's has no limit here).
+            if batch.count < Self.smallBatch && supervisor.termination == nil {
+                Host.pause(nanoseconds: 1_000_000)
+            }
         }
         if ready.count > trackerIndex && ready[trackerIndex] { log.drainProcesses() }
     }
