@@ -167,7 +167,8 @@ private func shellQuoted(_ argument: [UInt8]) -> String {
             (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
                 || Array("-_./=:,+@%".utf8).contains(byte)
         }
-    return safe ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    return safe
+        ? text : "'" + text.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
 }
 
 private func seconds(_ nanoseconds: UInt64) -> String {
