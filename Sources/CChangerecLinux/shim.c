@@ -206,6 +206,7 @@ uint32_t cchangerec_crc32_combine(uint32_t first, uint32_t second, uint64_t seco
 }
 
 #include <dlfcn.h>
+#include <sys/auxv.h>
 #include <sched.h>
 
 // The part of zstd.h (stable since libzstd 1.4.0) that changerec uses; the values are the ABI.
@@ -232,6 +233,12 @@ static struct {
 } cchangerec_zstd_api;
 
 int cchangerec_zstd_load(const char *library, char *reason, size_t capacity) {
+    // A statically linked executable has no dynamic loader (AT_BASE is 0): glibc's dlopen there loads a
+    // second libc beside the built-in one, and libzstd then crashes the process. Refuse instead.
+    if (getauxval(AT_BASE) == 0) {
+        snprintf(reason, capacity, "a static executable cannot load %s at run time", library);
+        return -2;
+    }
     void *handle = dlopen(library, RTLD_NOW | RTLD_LOCAL);
     if (handle == NULL) {
         const char *error = dlerror();

@@ -50,8 +50,15 @@ public final class ZstdCompressor: StreamCompressor {
     /// Loads the library file `name` (for ``load()``, and for tests of its failure).
     static func load(_ name: String) throws(ChangerecError) -> String {
         var reason = [CChar](repeating: 0, count: 512)
-        guard cchangerec_zstd_load(name, &reason, reason.count) == 0 else {
+        let status = cchangerec_zstd_load(name, &reason, reason.count)
+        guard status == 0 else {
             let text = String(decoding: reason.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if status == -2 {
+                throw ChangerecError(
+                    .usage,
+                    "zstd compression needs libzstd (\(name)), which a static executable such as this changerec cannot load at run time; use --compress gzip or none, or a dynamically linked build of changerec"
+                )
+            }
             throw ChangerecError(
                 .system,
                 "zstd compression needs libzstd (\(name)), which could not be loaded: \(text); install it with 'apt-get install libzstd1'"

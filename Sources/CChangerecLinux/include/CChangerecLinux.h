@@ -292,8 +292,9 @@ uint32_t cchangerec_crc32_combine(uint32_t first, uint32_t second, uint64_t seco
 /// libzstd is loaded with dlopen when `--compress zstd` asks for it: a fresh Debian has the library
 /// (libzstd1) but not its headers, so the few declarations used are made here, and changerec runs
 /// without it until zstd is asked for. Returns 0 when `library` loads and has every function needed
-/// (the first such library is the one used), or -1 with a one-line reason (dlerror's, or the missing
-/// function) in `reason`. Call it from one thread at a time.
+/// (the first such library is the one used), -1 with a one-line reason (dlerror's, or the missing
+/// function) in `reason`, or -2 in a statically linked executable, which has no dynamic loader to load
+/// it with. Call it from one thread at a time.
 int cchangerec_zstd_load(const char *library, char *reason, size_t capacity);
 
 /// ZSTD_versionNumber of the loaded library (e.g. 10504 for 1.5.4); 0 before a load.
