@@ -83,8 +83,7 @@ public struct LayerDelivery {
             layout.removeTemporaryBlob(blob.name)
             throw ChangerecError.system("copy the layer into", path: blob.path, error)
         }
-        try addToLayout(blob.name, result)
-        return result
+        return try addToLayout(blob.name, result)
     }
 
     /// Streams the layer to a fifo, a character device or standard output (after writing it into the
@@ -119,8 +118,7 @@ public struct LayerDelivery {
             layout.removeTemporaryBlob(name)
             throw error
         }
-        try addToLayout(name, result)
-        return result
+        return try addToLayout(name, result)
     }
 
     /// Writes the layer into the layout alone.
@@ -135,8 +133,7 @@ public struct LayerDelivery {
             PartialOutput.clear()
             throw error
         }
-        try addToLayout(name, result)
-        return result
+        return try addToLayout(name, result)
     }
 
     private func writeTemporaryBlob(_ layout: OCILayout) throws(ChangerecError) -> (LayerResult, [UInt8]) {
@@ -154,16 +151,19 @@ public struct LayerDelivery {
         }
     }
 
-    private func addToLayout(_ name: [UInt8], _ result: LayerResult) throws(ChangerecError) {
-        guard let layout else { return }
+    /// Names the written blob in the layout; `result` with the new manifest's digest.
+    private func addToLayout(_ name: [UInt8], _ result: LayerResult) throws(ChangerecError) -> LayerResult {
+        guard let layout else { return result }
         defer { PartialOutput.clear() }
+        var added = result
         do {
-            _ = try layout.addLayer(
+            added.manifestDigest = try layout.addLayer(
                 temporaryName: name, layer: result, tag: tag, created: history.created, createdBy: history.createdBy)
         } catch {
             layout.removeTemporaryBlob(name)
             throw error
         }
+        return added
     }
 
     /// `DIR/.NAME.partial-PID`, on the output's file system so the final rename is atomic.

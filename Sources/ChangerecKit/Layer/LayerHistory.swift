@@ -18,9 +18,7 @@ public struct LayerHistory: Sendable {
                 }
                 return Timestamp.iso8601(nanoseconds: start)
             } ?? ""
-        createdBy = changeSets.map {
-            $0.header.argv.map { String(decoding: $0, as: UTF8.self) }.joined(separator: " ")
-        }
-        .joined(separator: " && ")
+        // As a shell reads it back: `sh -c 'make install'`, not `sh -c make install`.
+        createdBy = changeSets.map { ShellWord.commandLine($0.header.argv) }.joined(separator: " && ")
     }
 }

@@ -11,6 +11,8 @@ public struct LayerResult: Sendable {
     public var drift: [Drift]
     /// Objects tar cannot hold (sockets), left out.
     public var skipped: [RelativePath]
+    /// The digest of the image manifest that now names the layer, when it went into an OCI layout.
+    public var manifestDigest: String?
     /// Every regular file read whole, when ``LayerOptions/keepsContentReads``.
     var contentReads: [RelativePath: ContentRead] = [:]
 }

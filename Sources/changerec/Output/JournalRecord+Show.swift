@@ -9,7 +9,7 @@ extension JournalRecord {
         case .process(let process):
             return "process  \(process.pid) \(process.name) (\(process.isStep ? "step" : "foreign"))"
         case .header(let header):
-            let argv = header.argv.map(shellQuoted).joined(separator: " ")
+            let argv = ShellWord.commandLine(header.argv)
             return """
                 root     \(RelativePath.escaped(header.root))\(header.rootIdentity.map { " (\($0))" } ?? "")
                 backend  \(header.backend) (\(header.backendReason))
@@ -156,19 +156,6 @@ extension JournalRecord {
         }
         return object
     }
-}
-
-/// An argument as a shell would need it: bare when it holds only safe bytes, else in single quotes.
-private func shellQuoted(_ argument: [UInt8]) -> String {
-    let text = RelativePath.escaped(argument)
-    let safe =
-        !argument.isEmpty
-        && argument.allSatisfy { byte in
-            (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
-                || Array("-_./=:,+@%".utf8).contains(byte)
-        }
-    return safe
-        ? text : "'" + text.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
 }
 
 private func seconds(_ nanoseconds: UInt64) -> String {

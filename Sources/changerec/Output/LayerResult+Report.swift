@@ -23,6 +23,7 @@ extension LayerResult {
         object.add("entries", entries)
         if let output { object.add("output", output) }
         if let ociLayout { object.add("oci_layout", ociLayout) }
+        if let manifestDigest { object.add("manifest_digest", manifestDigest) }
         return object
     }
 }
