@@ -59,7 +59,12 @@ struct LayerCompressionTests {
         let layout = tree.base + "/layout"
         let zstd = try Run.changerec(["layer", journal, "--oci-layout", layout, "--compress", "zstd", "--json"])
         try #require(zstd.status == 0, "\(zstd.stderr)")
-        let gzip = try Run.changerec(["layer", journal, "--oci-layout", layout])
+        let next = tree.base + "/next.journal"
+        let step = try Run.changerec(
+            ["--quiet", "--root", tree.root, "--journal", next, "--", "/bin/sh", "-c", "echo y > g"],
+            directory: tree.root)
+        try #require(step.status == 0, "\(step.stderr)")
+        let gzip = try Run.changerec(["layer", next, "--oci-layout", layout])
         try #require(gzip.status == 0, "\(gzip.stderr)")
         try OCILayoutCheck.verify(layout, tag: "latest", expectedLayers: 2)
         let index = try JSONSerialization.jsonObject(

@@ -242,8 +242,13 @@ struct LayerTests {
         let layout = tree.base + "/layout"
         let first = try Run.changerec(["layer", journal, "--oci-layout", layout, "--tag", "app"])
         try #require(first.status == 0, "\(first.stderr)")
+        let next = tree.base + "/next.journal"
+        let step = try Run.changerec(
+            ["--quiet", "--root", tree.root, "--journal", next, "--", "/bin/sh", "-c", "echo y > g"],
+            directory: tree.root)
+        try #require(step.status == 0, "\(step.stderr)")
         let second = try Run.changerec([
-            "layer", journal, "--oci-layout", layout, "--tag", "app", "--compress", "none", "--json",
+            "layer", next, "--oci-layout", layout, "--tag", "app", "--compress", "none", "--json",
         ])
         try #require(second.status == 0, "\(second.stderr)")
         try OCILayoutCheck.verify(layout, tag: "app", expectedLayers: 2)

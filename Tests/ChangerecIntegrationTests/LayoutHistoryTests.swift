@@ -36,4 +36,32 @@ struct LayoutHistoryTests {
             history.last?["created_by"] as? String
                 == #"/bin/sh -c 'echo '\''it'\'''\''s'\'' > "a b" && touch plain'"#)
     }
+
+    @Test("a journal already in the image is refused, whether it was appended alone or squashed with others")
+    func journalAlreadyInImageRefused() throws {
+        let (tree, first) = try Run.recordedStep("echo x > f")
+        let second = tree.base + "/second.journal"
+        let step = try Run.changerec(
+            ["--quiet", "--root", tree.root, "--journal", second, "--", "/bin/sh", "-c", "echo y > g"],
+            directory: tree.root)
+        try #require(step.status == 0, "\(step.stderr)")
+        let layout = tree.base + "/image"
+        let index = layout + "/index.json"
+        try #require(try Run.changerec(["layer", first, "--oci-layout", layout]).status == 0)
+        let before = try Data(contentsOf: URL(fileURLWithPath: index))
+        let again = try Run.changerec(["layer", first, "--oci-layout", layout])
+        #expect(again.status == 1)
+        #expect(
+            again.stderr
+                == "changerec: journal '\(first)' is already a layer of image 'latest' in OCI layout '\(layout)'; appending it again would stack its changes twice\n"
+        )
+        #expect(try Data(contentsOf: URL(fileURLWithPath: index)) == before)
+        // Another tag is another image; and a squash naming the journal is refused in the first image too.
+        #expect(try Run.changerec(["layer", first, "--oci-layout", layout, "--tag", "other"]).status == 0)
+        let squash = try Run.changerec(["layer", first, second, "--oci-layout", layout])
+        #expect(squash.status == 1)
+        #expect(squash.stderr.contains("journal '\(first)' is already a layer"))
+        #expect(try Run.changerec(["layer", second, "--oci-layout", layout]).status == 0)
+        try OCILayoutCheck.verify(layout, tag: "latest", expectedLayers: 2)
+    }
 }

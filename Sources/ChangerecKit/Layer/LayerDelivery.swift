@@ -158,7 +158,8 @@ public struct LayerDelivery {
         var added = result
         do {
             added.manifestDigest = try layout.addLayer(
-                temporaryName: name, layer: result, tag: tag, created: history.created, createdBy: history.createdBy)
+                temporaryName: name, layer: result, tag: tag, created: history.created, createdBy: history.createdBy,
+                journals: history.journals)
         } catch {
             layout.removeTemporaryBlob(name)
             throw error

@@ -5,6 +5,12 @@ import ChangerecSystem
 public struct LayerHistory: Sendable {
     public var created: String
     public var createdBy: String
+    /// Each step's journal, named by ``journalIdentity(_:)``: the layer's descriptor in the manifest carries
+    /// them, so that a journal already in an image is not appended again.
+    public var journals: [String]
+
+    /// The manifest annotation on a layer that lists its journals (comma-separated identities).
+    public static let journalsAnnotation = "io.changerec.journals"
 
     /// - Parameters:
     ///   - changeSets: the steps, in order; at least one.
@@ -20,5 +26,16 @@ public struct LayerHistory: Sendable {
             } ?? ""
         // As a shell reads it back: `sh -c 'make install'`, not `sh -c make install`.
         createdBy = changeSets.map { ShellWord.commandLine($0.header.argv) }.joined(separator: " && ")
+        journals = changeSets.map { Self.journalIdentity($0.header) }
+    }
+
+    /// A recording, whatever its journal file is called or where it was copied: `sha256:` over the
+    /// header's host, recorder pid, start time and ROOT, which no two recordings share.
+    public static func journalIdentity(_ header: JournalHeader) -> String {
+        var bytes = Array(header.host.utf8) + [0]
+        bytes += Array(String(header.recorderPID).utf8) + [0]
+        bytes += Array(String(header.startNanoseconds).utf8) + [0]
+        bytes += header.root
+        return "sha256:" + ContentDigest.sha256Hex(bytes)
     }
 }

@@ -40,6 +40,8 @@ public struct LayerJob {
         try request.options.compression.checkAvailable()
         target = try request.output.map { (path) throws(ChangerecError) in try LayerOutput.classify(path) }
         layout = try request.ociLayout.map { (path) throws(ChangerecError) in try OCILayout(path: path) }
+        try layout?.refuseJournalsInImage(
+            loaded.map { (LayerHistory.journalIdentity($0.changeSet.header), $0.path) }, tag: request.tag)
     }
 
     /// Writes the layer: to a file (temporary file, then rename), to a stream, into the layout, or to a

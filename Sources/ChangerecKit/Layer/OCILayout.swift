@@ -96,7 +96,8 @@ public final class OCILayout {
     ///
     /// - Returns: the new manifest's digest.
     public func addLayer(
-        temporaryName: [UInt8], layer: LayerResult, tag: String, created: String, createdBy: String
+        temporaryName: [UInt8], layer: LayerResult, tag: String, created: String, createdBy: String,
+        journals: [String] = []
     ) throws(ChangerecError) -> String {
         let layerHex = Array(layer.digest.dropFirst("sha256:".count).utf8)
         if try Self.isRegularFile(layerHex, in: blobs, layout: path, shown: "blobs/sha256/") {
@@ -128,7 +129,11 @@ public final class OCILayout {
             history: OCIHistory(created: created, createdBy: createdBy, comment: "recorded by changerec"))
         let configData = try Self.json(config)
         let configDigest = try store(configData)
-        layers.append(OCIDescriptor(mediaType: layer.mediaType, digest: layer.digest, size: Int64(layer.size)))
+        layers.append(
+            OCIDescriptor(
+                mediaType: layer.mediaType, digest: layer.digest, size: Int64(layer.size),
+                annotations: journals.isEmpty
+                    ? nil : [LayerHistory.journalsAnnotation: .string(journals.joined(separator: ","))]))
         let manifest = OCIManifest(
             config: OCIDescriptor(
                 mediaType: OCIImageConfig.mediaType, digest: configDigest, size: Int64(configData.count)),
@@ -142,6 +147,34 @@ public final class OCILayout {
         index.manifests = manifests
         try Self.replace("index.json", in: directory, with: try Self.json(index), layout: path)
         return manifestDigest
+    }
+
+    /// Refuses journals whose recordings are already layers of the image `tag` names: appending one again
+    /// would stack the same changes twice.
+    ///
+    /// - Parameter journals: each journal's identity (``LayerHistory/journalIdentity(_:)``) and its path.
+    /// - Throws: `ChangerecError` `.usage` naming the first such journal.
+    public func refuseJournalsInImage(_ journals: [(identity: String, path: [UInt8])], tag: String)
+        throws(ChangerecError)
+    {
+        guard let indexBytes = try Self.readIfPresent("index.json", in: directory, layout: path) else { return }
+        let index = try Self.decode(OCIIndex.self, indexBytes)
+        guard
+            let digest = index.manifests?.first(where: { $0.annotations?[OCIDescriptor.refName] == .string(tag) })?
+                .digest
+        else { return }
+        let manifest = try Self.decode(OCIManifest.self, try blob(digest))
+        var inImage: Set<Substring> = []
+        for layer in manifest.layers ?? [] {
+            if case .string(let list)? = layer.annotations?[LayerHistory.journalsAnnotation] {
+                inImage.formUnion(list.split(separator: ","))
+            }
+        }
+        guard let repeated = journals.first(where: { inImage.contains(Substring($0.identity)) }) else { return }
+        throw ChangerecError(
+            .usage,
+            "journal '\(printable(repeated.path))' is already a layer of image '\(tag)' in OCI layout '\(path)'; appending it again would stack its changes twice"
+        )
     }
 
     // MARK: - Files
