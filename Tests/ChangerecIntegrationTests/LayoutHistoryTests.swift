@@ -64,4 +64,57 @@ struct LayoutHistoryTests {
         #expect(try Run.changerec(["layer", second, "--oci-layout", layout]).status == 0)
         try OCILayoutCheck.verify(layout, tag: "latest", expectedLayers: 2)
     }
+
+    /// Every blob's digest in the layout.
+    static func blobs(_ layout: String) throws -> Set<String> {
+        Set(try FileManager.default.contentsOfDirectory(atPath: layout + "/blobs/sha256").map { "sha256:" + $0 })
+    }
+
+    /// The manifest digest the tag names, and that manifest's config digest.
+    static func image(_ layout: String, tag: String) throws -> (manifest: String, config: String) {
+        let index = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: layout + "/index.json")))
+                as? [String: Any])
+        let entry = try #require(
+            (index["manifests"] as? [[String: Any]])?.first {
+                ($0["annotations"] as? [String: Any])?["org.opencontainers.image.ref.name"] as? String == tag
+            })
+        let digest = try #require(entry["digest"] as? String)
+        let manifest = try #require(
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: layout + "/blobs/sha256/" + digest.dropFirst(7))))
+                as? [String: Any])
+        return (digest, try #require((manifest["config"] as? [String: Any])?["digest"] as? String))
+    }
+
+    @Test("an append removes the manifest and config it supersedes, unless another tag still names them")
+    func supersededBlobsRemoved() throws {
+        let (tree, first) = try Run.recordedStep("echo x > f")
+        let second = tree.base + "/second.journal"
+        let step = try Run.changerec(
+            ["--quiet", "--root", tree.root, "--journal", second, "--", "/bin/sh", "-c", "echo y > g"],
+            directory: tree.root)
+        try #require(step.status == 0, "\(step.stderr)")
+        let layout = tree.base + "/image"
+        try #require(try Run.changerec(["layer", first, "--oci-layout", layout, "--tag", "a"]).status == 0)
+        let old = try Self.image(layout, tag: "a")
+        try #require(try Run.changerec(["layer", second, "--oci-layout", layout, "--tag", "a"]).status == 0)
+        let blobs = try Self.blobs(layout)
+        #expect(!blobs.contains(old.manifest) && !blobs.contains(old.config))
+        // Two layers, one config and one manifest: nothing else is left.
+        #expect(blobs.count == 4)
+        try OCILayoutCheck.verify(layout, tag: "a", expectedLayers: 2)
+
+        // The same first layer under two tags is one manifest: appending to one tag keeps it for the other.
+        let shared = tree.base + "/shared"
+        for tag in ["a", "b"] {
+            try #require(try Run.changerec(["layer", first, "--oci-layout", shared, "--tag", tag]).status == 0)
+        }
+        let kept = try Self.image(shared, tag: "b")
+        #expect(try Self.image(shared, tag: "a") == kept)
+        try #require(try Run.changerec(["layer", second, "--oci-layout", shared, "--tag", "a"]).status == 0)
+        #expect(try Self.blobs(shared).isSuperset(of: [kept.manifest, kept.config]))
+        try OCILayoutCheck.verify(shared, tag: "b", expectedLayers: 1)
+        try OCILayoutCheck.verify(shared, tag: "a", expectedLayers: 2)
+    }
 }

@@ -143,10 +143,35 @@ public final class OCILayout {
         let entry = OCIDescriptor(
             mediaType: OCIManifest.mediaType, digest: manifestDigest, size: Int64(manifestData.count),
             annotations: [OCIDescriptor.refName: .string(tag)])
+        let superseded = existing.flatMap { manifests[$0].digest }
         if let existing { manifests[existing] = entry } else { manifests.append(entry) }
         index.manifests = manifests
         try Self.replace("index.json", in: directory, with: try Self.json(index), layout: path)
+        if let superseded, superseded != manifestDigest { removeUnreferenced(superseded, index: index) }
         return manifestDigest
+    }
+
+    /// Removes the manifest an append replaced, and its config, when nothing in the index refers to them
+    /// any more (another tag may name the same manifest, or a manifest the same config). Its layers stay:
+    /// the new manifest names them. Best effort, after the index is replaced: what is left is only unused.
+    private func removeUnreferenced(_ manifestDigest: String, index: OCIIndex) {
+        let remaining = index.manifests ?? []
+        guard !remaining.contains(where: { $0.digest == manifestDigest }),
+            let old = try? Self.decode(OCIManifest.self, try blob(manifestDigest))
+        else { return }
+        var configsInUse: Set<String> = []
+        for entry in remaining {
+            if let digest = entry.digest, let manifest = try? Self.decode(OCIManifest.self, try blob(digest)),
+                let config = manifest.config?.digest
+            {
+                configsInUse.insert(config)
+            }
+        }
+        var unused = [manifestDigest]
+        if let config = old.config?.digest, !configsInUse.contains(config) { unused.append(config) }
+        for digest in unused {
+            try? FileSystem.unlink(Array(digest.dropFirst("sha256:".count).utf8), in: blobs)
+        }
     }
 
     /// Refuses journals whose recordings are already layers of the image `tag` names: appending one again
