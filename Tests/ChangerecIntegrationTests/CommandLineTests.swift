@@ -266,6 +266,23 @@ struct RenderingTests {
         }
     }
 
+    @Test("changes --expand lists every path inside a directory that arrived whole or was deleted")
+    func changesExpand() throws {
+        // The tree holds the journal: it is kept until the end.
+        let (tree, journal) = try Run.recordedStep(
+            "mkdir -p n.new/a && echo x > n.new/a/f && mv n.new n && rm -r old",
+            tree: [.dir("old", [.file("z", "z\n")])])
+        let plain = try Run.changerec(["changes", journal])
+        #expect(plain.stdout == "A /n (whole directory)\nD /old\n", "\(plain.stdout)")
+        let expanded = try Run.changerec(["changes", "--expand", journal])
+        #expect(expanded.status == 0, "\(expanded.stderr)")
+        #expect(expanded.stdout == "A /n (whole directory)\nA /n/a\nA /n/a/f\nD /old\nD /old/z\n", "\(expanded.stdout)")
+        let json = try RecordedChanges(json: try Run.changerec(["changes", "--expand", "--json", journal]).stdoutData)
+        #expect(json.entry("n/a/f")?.kind == "A")
+        #expect(json.entry("old/z")?.kind == "D")
+        withExtendedLifetime(tree) {}
+    }
+
     /// The discussion is written for the parser's own wrapping: no line over 80 columns, and no line of
     /// prose cut short in the middle of a paragraph (what text wrapped at another width leaves).
     @Test(

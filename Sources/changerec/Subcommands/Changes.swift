@@ -5,6 +5,7 @@ import ChangerecSystem
 struct Changes: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print what a recorded step changed: A (added), C (changed), D (deleted).",
+        usage: "changerec changes [<journal>] [<options>]",
         discussion: """
             Folds the journal's events and seal into one entry per path. A directory that arrived whole \
             (renamed or moved in) is one entry; its contents are not listed one by one. A journal cut \
@@ -18,6 +19,7 @@ struct Changes: ParsableCommand {
               changerec changes
               changerec changes --json | jq -r '.changes[] | select(.kind == "A") | .path'
               changerec changes --by-process --only-step .changerec/0002.journal
+              changerec changes --expand | wc -l
             """)
 
     @OptionGroup var journal: JournalArgument
@@ -31,8 +33,14 @@ struct Changes: ParsableCommand {
     @Flag(name: .long, help: "Leave out changes made only by processes outside the recorded step.")
     var onlyStep = false
 
+    @Flag(
+        name: .long,
+        help: "List every path inside a directory that arrived whole or was deleted, not only the directory.")
+    var expand = false
+
     func run() throws {
         var changeSet = try ChangeSet.load(journal: journal.path())
+        if expand { changeSet.changes = changeSet.allChanges }
         if onlyStep { changeSet = changeSet.onlyStep() }
         if json {
             StandardStreams.writeOutput((byProcess ? changeSet.jsonByProcess : changeSet.json).text + "\n")
