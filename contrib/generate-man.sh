@@ -59,6 +59,6 @@ for name in sorted(os.listdir(source)):
     text = re.sub(r"(\.Xr )changerec\.(\w+)", lambda m: m.group(1) + "changerec-" + m.group(2), text)
     text = re.sub(r"(\.Dt )CHANGEREC\.", r"\1CHANGEREC-", text)
     text = text.replace('.Nm "changerec ', '.Nm "changerec ')
-    open(os.path.join(target, dashed(name)), "w").write(text)
+    open(os.path.join(target, dashed(name)), "w").write(text.rstrip("\n") + "\n")
     print("docs/man/" + dashed(name))
 EOF
