@@ -34,6 +34,8 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
+
+#include "cchangerec_isolation.h"
 #include <time.h>
 #include <unistd.h>
 #include <linux/openat2.h>

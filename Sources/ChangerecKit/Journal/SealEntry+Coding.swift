@@ -1,4 +1,5 @@
 import ChangerecSystem
+
 import struct SystemPackage.Errno
 
 // A seal entry as one frame of the journal (kind 5, `seal`, in `docs/journal-format.md`). The types live

@@ -8,6 +8,9 @@ public struct RecordLayerRequest: Sendable {
     public var ociLayout: String?
     /// The image tag in the layout to append to.
     public var tag = "latest"
+    /// The history's `created_by` for the layer (`run --created-by`, a Containerfile instruction); `nil`
+    /// is the command line, shell-quoted.
+    public var createdBy: String?
     /// Compression and times (the drift check stays strict: the tree is read in the same pass).
     public var options = LayerOptions()
 

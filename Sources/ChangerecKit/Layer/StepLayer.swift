@@ -52,9 +52,11 @@ struct StepLayer {
         options.allowDrift = false
         var layout = self.layout
         if layout == nil, let path = request.ociLayout { layout = try OCILayout(path: path) }
+        var history = LayerHistory([changeSet], clampedTo: options.sourceDateEpoch)
+        if let createdBy = request.createdBy { history.createdBy = createdBy }
         var delivery = LayerDelivery(
             writer: LayerWriter(root: tree.descriptor, rootPath: tree.path), plan: plan, options: options,
-            layout: layout, tag: request.tag, history: LayerHistory([changeSet], clampedTo: options.sourceDateEpoch))
+            layout: layout, tag: request.tag, history: history)
         delivery.beforePublishing = beforePublishing
         switch output {
         case .replace(let path)?: return try delivery.replacing(path)

@@ -45,6 +45,16 @@ struct ChildSupervisor {
         return child
     }
 
+    /// Starts the command in `sandbox` (`changerec run`), with the same signals at their defaults.
+    mutating func spawn(_ executable: [UInt8], arguments: [[UInt8]], in sandbox: Sandbox) throws(ChangerecError)
+        -> ProcessID
+    {
+        let child = try sandbox.spawn(
+            executable, arguments: arguments, defaultSignals: Self.forwardedSignals + [.childChanged, .brokenPipe])
+        command = child
+        return child
+    }
+
     /// Whether the loop is done: the command has ended and, when `waitingForDescendants`, changerec has
     /// no child left.
     func isFinished(waitingForDescendants: Bool) -> Bool {

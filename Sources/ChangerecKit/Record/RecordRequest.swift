@@ -13,8 +13,12 @@ public struct RecordRequest: Sendable {
     public var waitForDescendants = false
     /// `--layer`/`--oci-layout`: a layer written in the seal's pass, when the command succeeds.
     public var layer: RecordLayerRequest?
-    /// Called once, before the command starts, with a line the person at the terminal should see (why
-    /// `auto` fell back to inotify).
+    /// `changerec run`: the command runs chrooted into ROOT, in its own mount namespace, with the mounts
+    /// that gives; none of them is recorded. `nil` runs it as it is, in this process's view.
+    public var isolation: StepIsolation?
+    /// Called with a line the person at the terminal should see: before the command starts (why `auto`
+    /// fell back to inotify, a host file a step does not see), and after it (a mount point that could not
+    /// be removed).
     public var announce: (@Sendable (String) -> Void)?
 
     public init(command: [[UInt8]]) {

@@ -1,4 +1,5 @@
 import ChangerecSystem
+import SystemPackage
 
 /// Records one step: arms the watcher on ROOT, runs the command, drains the kernel queue once it has
 /// ended, and seals the journal with the final state of every path it names.
@@ -26,7 +27,17 @@ public struct Recorder {
     public func record(_ request: RecordRequest) throws(ChangerecError) -> RecordOutcome {
         let root = try RecordingSession.openRoot(request.root)
         defer { FileSystem.close(root.descriptor) }
-        let session = try RecordingSession.prepare(request, root: root, hooks: hooks)
+        guard let isolation = request.isolation else { return try record(request, root: root, sandbox: nil) }
+        let sandbox = try Sandbox(isolation, root: root, announce: request.announce)
+        // The mount points go whatever happened: after the seal and the layer, which never see them.
+        defer { for problem in sandbox.removeMountPoints() { request.announce?(problem) } }
+        return try record(request, root: root, sandbox: sandbox)
+    }
+
+    private func record(
+        _ request: RecordRequest, root: (path: [UInt8], descriptor: FileDescriptor), sandbox: Sandbox?
+    ) throws(ChangerecError) -> RecordOutcome {
+        let session = try RecordingSession.prepare(request, root: root, sandbox: sandbox, hooks: hooks)
         try session.arm()
         try session.spawn()
         let termination = try session.run()

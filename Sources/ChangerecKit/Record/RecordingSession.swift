@@ -14,6 +14,8 @@ final class RecordingSession {
     private let hooks: RecordTestHooks
     private let tree: WatchedTree
     private let executable: [UInt8]
+    /// `changerec run`'s isolation, which starts the command.
+    private let sandbox: Sandbox?
     private let writer: JournalWriter
     private let crash: CrashHook
     private let backend: WatchBackend
@@ -39,8 +41,9 @@ final class RecordingSession {
     private init(
         _ request: RecordRequest, hooks: RecordTestHooks, tree: WatchedTree, executable: [UInt8],
         writer: JournalWriter, crash: CrashHook, choice: BackendChooser.Choice, supervisor: ChildSupervisor,
-        layer: StepLayer?
+        layer: StepLayer?, sandbox: Sandbox?
     ) {
+        self.sandbox = sandbox
         self.request = request
         self.hooks = hooks
         self.tree = tree
@@ -65,20 +68,29 @@ final class RecordingSession {
     ///
     /// - Parameter root: ROOT's canonical path and a descriptor of it (``openRoot(_:)``), which the caller
     ///   keeps open until the session has ended.
+    /// - Parameter sandbox: where `changerec run` starts the command: it finds the command inside ROOT,
+    ///   and its mount points are not recorded.
     static func prepare(
-        _ request: RecordRequest, root: (path: [UInt8], descriptor: FileDescriptor), hooks: RecordTestHooks
+        _ request: RecordRequest, root: (path: [UInt8], descriptor: FileDescriptor), sandbox: Sandbox?,
+        hooks: RecordTestHooks
     ) throws(ChangerecError) -> RecordingSession {
         guard let program = request.command.first else {
             throw ChangerecError(.usage, "no command given; put it after '--', as in: changerec -- make install")
         }
-        let executable = try CommandResolver.resolve(program, searchPath: Host.environment("PATH"))
+        let executable: [UInt8]
+        if let sandbox {
+            executable = try sandbox.resolve(program)
+        } else {
+            executable = try CommandResolver.resolve(program, searchPath: Host.environment("PATH"))
+        }
         let layer = try request.layer.map { (layer) throws(ChangerecError) in try StepLayer(layer) }
         let supervisor = try ChildSupervisor()
         let writer = try createJournal(request, root: root)
         let crash = CrashHook(point: hooks.crashPoint, writer: writer)
         crash.begin(.arming)
         let tree = WatchedTree(
-            descriptor: root.descriptor, path: root.path, exclusions: exclusions(journal: writer.path, root: root.path))
+            descriptor: root.descriptor, path: root.path,
+            exclusions: exclusions(journal: writer.path, root: root.path, sandbox: sandbox))
         let choice: BackendChooser.Choice
         do {
             choice = try BackendChooser.choose(request.backend, for: tree)
@@ -89,7 +101,7 @@ final class RecordingSession {
         if let fallback = choice.fallback { request.announce?(fallback) }
         return RecordingSession(
             request, hooks: hooks, tree: tree, executable: executable, writer: writer, crash: crash,
-            choice: choice, supervisor: supervisor, layer: layer)
+            choice: choice, supervisor: supervisor, layer: layer, sandbox: sandbox)
     }
 
     /// Arms the watcher (its watches or marks and the baseline of names, complete before it returns) and
@@ -114,15 +126,26 @@ final class RecordingSession {
     ///
     /// - Throws: `.commandNotExecutable` when it cannot be started.
     func spawn() throws(ChangerecError) {
-        do {
-            let child = try supervisor.spawn(executable, arguments: request.command)
-            tracker?.started(child)
+        // The child is started before the tracker is told: `tracker?.started(try spawn(…))` would not
+        // start it at all when there is no tracker (the inotify backend).
+        let child: ProcessID
+        do throws(ChangerecError) {
+            if let sandbox {
+                child = try supervisor.spawn(executable, arguments: request.command, in: sandbox)
+            } else {
+                do {
+                    child = try supervisor.spawn(executable, arguments: request.command)
+                } catch {
+                    throw ChangerecError(
+                        .commandNotExecutable, "cannot execute '\(printable(request.command.first ?? []))': \(error)",
+                        errno: error)
+                }
+            }
         } catch {
             Self.removeJournal(journalPath)
-            throw ChangerecError(
-                .commandNotExecutable, "cannot execute '\(printable(request.command.first ?? []))': \(error)",
-                errno: error)
+            throw error
         }
+        tracker?.started(child)
     }
 
     /// The step: one `poll` loop over the signals, the watcher and the process connector until the command
@@ -395,12 +418,13 @@ final class RecordingSession {
         return writer
     }
 
-    /// What is never recorded: changerec's own directory, the journal wherever it is below ROOT, and the
-    /// pseudo file systems mounted below ROOT.
-    private static func exclusions(journal: [UInt8], root: [UInt8]) -> Exclusions {
+    /// What is never recorded: changerec's own directory, the journal wherever it is below ROOT, the
+    /// pseudo file systems mounted below ROOT, and a sandbox's mount points.
+    private static func exclusions(journal: [UInt8], root: [UInt8], sandbox: Sandbox?) -> Exclusions {
         var excluded = [RelativePath(trusted: JournalLocation.directoryName)]
         if let inside = JournalLocation.relative(journal, below: root) { excluded.append(inside) }
         excluded += PseudoFileSystems.mountPoints(under: root)
+        excluded += sandbox?.excluded ?? []
         return Exclusions(excluded)
     }
 

@@ -1,4 +1,5 @@
 import ChangerecSystem
+
 import struct SystemPackage.Errno
 
 /// Why the state of a path after the step could not be read: the error and what was being done.
