@@ -137,12 +137,14 @@ struct InstructionParser {
     func copy(flags refusals: Refusals) throws(BuildProblem) -> CopyOperation {
         let flags = try flagValues(allowed: ["chown", "chmod"], refusing: refusals)
         let words: [String]
+        var isJSON = true
         switch JSONStringArray.parse(rest) {
         case .strings(let strings): words = strings
         case .notStrings:
             throw BuildProblem("the JSON array of \(keyword) holds something other than strings", "quote every element")
         case .notJSON:
             words = ShellWords.plain(rest)
+            isJSON = false
             try refuseHeredoc(words)
         }
         guard words.count >= 2, let destination = words.last else {
@@ -152,7 +154,15 @@ struct InstructionParser {
         }
         let sources = Array(words.dropLast())
         for source in sources { try BuildValueChecks.localSource(source, keyword: keyword) }
-        for word in words { try checkSyntax(word) }
+        for word in words {
+            do {
+                try checkSyntax(word)
+            } catch where !isJSON && (word.contains("\"") || word.contains("'")) {
+                throw BuildProblem(
+                    "\(error.what) (quotes do not group words in \(keyword))",
+                    "write paths with spaces in JSON form: \(keyword) [\"a b\", \"/dst/\"]")
+            }
+        }
         if let chmod = flags["chmod"] {
             try checkSyntax(chmod)
             if !chmod.contains("$") { try BuildValueChecks.mode(chmod) }
