@@ -30,15 +30,15 @@ extension BuildInstruction {
             do {
                 return try VariableExpander.expand(word, escape: escape) { variables[$0] }
             } catch {
-                throw BuildProblem("\(keyword): \(error.what) in '\(word)'", error.todo)
+                throw BuildProblem("\(keyword) '\(word)': \(error.what)", error.todo)
             }
         }
         switch operation {
         case .run, .cmd, .entrypoint, .shell:
             return operation
         case .from(let image):
-            let expanded = try expand(image)
-            try BuildValueChecks.baseImage(expanded.isEmpty ? "''" : expanded)
+            let expanded = try nonEmpty(expand(image), example: "FROM oci:LAYOUT:TAG")
+            try BuildValueChecks.baseImage(expanded)
             return .from(image: expanded)
         case .copy(let copy):
             return .copy(try expandCopy(copy, expand))

@@ -52,7 +52,8 @@ enum BuildValueChecks {
             protocolOK
         else {
             throw BuildProblem(
-                "EXPOSE \(port) is not a port", "write PORT or FIRST-LAST, optionally /tcp, /udp or /sctp (e.g. 53/udp)")
+                "EXPOSE \(port) is not a port", "write PORT or FIRST-LAST, optionally /tcp, /udp or /sctp (e.g. 53/udp)"
+            )
         }
     }
 
@@ -64,7 +65,8 @@ enum BuildValueChecks {
         for base in ["RTMIN+", "RTMAX-"] where name.hasPrefix(base) {
             if let offset = Int(name.dropFirst(base.count)), (1...15).contains(offset) { return }
         }
-        throw BuildProblem("STOPSIGNAL \(signal) is not a signal", "write a name such as SIGTERM or a number such as 15")
+        throw BuildProblem(
+            "STOPSIGNAL \(signal) is not a signal", "write a name such as SIGTERM or a number such as 15")
     }
 
     static let signalNames: Set<String> = [

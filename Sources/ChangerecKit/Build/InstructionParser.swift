@@ -157,7 +157,7 @@ struct InstructionParser {
         for word in words {
             do {
                 try checkSyntax(word)
-            } catch where !isJSON && (word.contains("\"") || word.contains("'")) {
+            } catch  where !isJSON && (word.contains("\"") || word.contains("'")) {
                 throw BuildProblem(
                     "\(error.what) (quotes do not group words in \(keyword))",
                     "write paths with spaces in JSON form: \(keyword) [\"a b\", \"/dst/\"]")
@@ -260,7 +260,7 @@ struct InstructionParser {
         do {
             _ = try VariableExpander.expand(word, escape: escape, checkingOnly: true) { _ in "" }
         } catch {
-            throw BuildProblem("\(keyword): \(error.what) in '\(word)'", error.todo)
+            throw BuildProblem("\(keyword) '\(word)': \(error.what)", error.todo)
         }
     }
 
@@ -281,7 +281,8 @@ struct InstructionParser {
     func unknownInstruction() -> BuildProblem {
         let known = Self.supported + Self.unsupported.keys.sorted()
         let near = known.min { Self.distance($0, keyword) < Self.distance($1, keyword) }
-        if let near, Self.distance(near, keyword) <= 2 {
+        // Near enough to be a typo: RUNN, ENTRYPIONT; not FOO for FROM.
+        if let near, Self.distance(near, keyword) * 3 <= keyword.count {
             return BuildProblem("unknown instruction \(keyword)", "did you mean \(near)?")
         }
         return BuildProblem("unknown instruction \(keyword)", "see the Dockerfile reference for the instructions")

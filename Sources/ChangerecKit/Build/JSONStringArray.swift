@@ -86,7 +86,8 @@ enum JSONStringArray {
         mutating func value() throws(Malformed) {
             switch peek {
             case UInt8(ascii: "\""): _ = try string()
-            case UInt8(ascii: "["): try elements(open: "[", close: "]") { (reader: inout Reader) throws(Malformed) in try reader.value() }
+            case UInt8(ascii: "["):
+                try elements(open: "[", close: "]") { (reader: inout Reader) throws(Malformed) in try reader.value() }
             case UInt8(ascii: "{"):
                 try elements(open: "{", close: "}") { (reader: inout Reader) throws(Malformed) in
                     _ = try reader.string()
@@ -186,7 +187,8 @@ enum JSONStringArray {
         }
 
         mutating func hexUnit() throws(Malformed) -> UInt32 {
-            guard index + 4 <= bytes.count, bytes[index..<index + 4].allSatisfy({ Character(Unicode.Scalar($0)).isHexDigit }),
+            guard index + 4 <= bytes.count,
+                bytes[index..<index + 4].allSatisfy({ Character(Unicode.Scalar($0)).isHexDigit }),
                 let unit = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16)
             else { throw Malformed() }
             index += 4

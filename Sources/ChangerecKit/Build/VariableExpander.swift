@@ -131,7 +131,8 @@ public enum VariableExpander {
             index += 1
             let name = readName()
             guard !name.isEmpty else {
-                throw BuildProblem("'${' is not followed by a variable name", "write ${NAME}, or \(escape)$ for a literal $")
+                throw BuildProblem(
+                    "'${' is not followed by a variable name", "write ${NAME}, or \(escape)$ for a literal $")
             }
             let value = lookup(name)
             switch next() {
