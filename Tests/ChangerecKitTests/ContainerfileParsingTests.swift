@@ -89,7 +89,7 @@ struct ContainerfileParsingTests {
         ),
         (
             "COPY --chmod=$MODE a /b", ["MODE": "rwx"],
-            "Containerfile:2: --chmod=rwx is not an octal mode — write the mode in octal, e.g. --chmod=0755"
+            "Containerfile:2: COPY --chmod=rwx is not an octal mode — write the mode in octal, e.g. --chmod=0755"
         ),
         (
             "EXPOSE $PORT", ["PORT": "http"],

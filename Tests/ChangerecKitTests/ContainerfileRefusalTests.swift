@@ -38,24 +38,25 @@ struct ContainerfileRefusalTests {
         refused(
             "COPY --from=builder /app /app",
             "COPY --from (a multi-stage build) is not supported — split into separate builds: build the first "
-                + "stage to a layout, then COPY from its unpacked files"),
+                + "stage to a layout, then start FROM oci:LAYOUT:TAG or copy its files into the build context"),
         refused(
             "RUN --mount=type=cache,target=/root/.cache make",
             "RUN --mount is not supported — copy what the step needs into the image with COPY, or pass a bind "
                 + "mount to changerec run --mount"),
         refused(
             "RUN --network=none make",
-            "RUN --network is not supported — remove the flag; steps run with the host's network"),
+            "RUN --network is not supported — remove the flag"),
         refused(
             "RUN --security=insecure make",
-            "RUN --security is not supported — remove the flag; steps run without extra privileges"),
+            "RUN --security is not supported — remove the flag"),
         refused("RUN --quiet make", "unknown flag --quiet for RUN — RUN takes no flags"),
         refused("COPY --owner=app a /b", "unknown flag --owner for COPY — COPY takes --chmod, --chown"),
         refused("ENV --x=1 A=1", "unknown flag --x for ENV — ENV takes no flags"),
-        refused("COPY --chown a /b", "--chown needs a value — write --chown=VALUE"),
-        refused("COPY --chmod=755 --chmod=644 a /b", "--chmod is given twice — keep one"),
+        refused("COPY --chown a /b", "COPY --chown needs a value — write --chown=USER[:GROUP]"),
+        refused("COPY --chmod=755 --chmod=644 a /b", "COPY --chmod is given twice — keep one"),
         refused(
-            "COPY --chmod=u+x a /b", "--chmod=u+x is not an octal mode — write the mode in octal, e.g. --chmod=0755"),
+            "COPY --chmod=u+x a /b",
+            "COPY --chmod=u+x is not an octal mode — write the mode in octal, e.g. --chmod=0755"),
         refused(
             "RUN cat <<EOF > /etc/motd",
             "heredocs (<<EOF) are not supported in RUN — put the text in a file in the build context and COPY it, or "

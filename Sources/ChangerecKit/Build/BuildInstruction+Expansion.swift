@@ -87,7 +87,7 @@ extension BuildInstruction {
         result.chown = try copy.chown.map(expand)
         if let chmod = copy.chmod {
             let expanded = try expand(chmod)
-            try BuildValueChecks.mode(expanded)
+            try BuildValueChecks.mode(expanded, keyword: keyword)
             result.chmod = expanded
         }
         return result

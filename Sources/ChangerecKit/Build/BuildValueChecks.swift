@@ -36,9 +36,10 @@ enum BuildValueChecks {
     }
 
     /// `--chmod`: an octal mode of up to four digits, as Docker takes it.
-    static func mode(_ mode: String) throws(BuildProblem) {
+    static func mode(_ mode: String, keyword: String) throws(BuildProblem) {
         guard !mode.isEmpty, mode.count <= 4, mode.allSatisfy({ ("0"..."7").contains($0) }) else {
-            throw BuildProblem("--chmod=\(mode) is not an octal mode", "write the mode in octal, e.g. --chmod=0755")
+            throw BuildProblem(
+                "\(keyword) --chmod=\(mode) is not an octal mode", "write the mode in octal, e.g. --chmod=0755")
         }
     }
 

@@ -61,17 +61,17 @@ struct InstructionParser {
             "RUN --mount is not supported",
             "copy what the step needs into the image with COPY, or pass a bind mount to changerec run --mount"
         ),
-        "network": ("RUN --network is not supported", "remove the flag; steps run with the host's network"),
-        "security": ("RUN --security is not supported", "remove the flag; steps run without extra privileges"),
+        "network": ("RUN --network is not supported", "remove the flag"),
+        "security": ("RUN --security is not supported", "remove the flag"),
     ]
     static let copyFlags: Refusals = [
         "from": (
             "COPY --from (a multi-stage build) is not supported",
-            "split into separate builds: build the first stage to a layout, then COPY from its unpacked files"
+            "split into separate builds: build the first stage to a layout, then start FROM oci:LAYOUT:TAG or copy its files into the build context"
         ),
         "link": ("COPY --link is not supported", "remove the flag; every COPY is recorded as its own layer"),
         "parents": ("COPY --parents is not supported", "copy each directory to its destination separately"),
-        "exclude": ("COPY --exclude is not supported", "list the sources to copy, or use a .containerignore"),
+        "exclude": ("COPY --exclude is not supported", "list the sources to copy"),
     ]
     static let addFlags: Refusals = [
         "checksum": ("ADD --checksum is not supported", "ADD takes local sources only; check files before the build"),
@@ -91,10 +91,11 @@ struct InstructionParser {
                 throw BuildProblem("unknown flag --\(name) for \(keyword)", todo)
             }
             guard let value, !value.isEmpty else {
-                throw BuildProblem("--\(name) needs a value", "write --\(name)=VALUE")
+                let example = ["chown": "USER[:GROUP]", "chmod": "0755"][name] ?? "VALUE"
+                throw BuildProblem("\(keyword) --\(name) needs a value", "write --\(name)=\(example)")
             }
             guard values.updateValue(value, forKey: name) == nil else {
-                throw BuildProblem("--\(name) is given twice", "keep one")
+                throw BuildProblem("\(keyword) --\(name) is given twice", "keep one")
             }
         }
         return values
@@ -157,15 +158,15 @@ struct InstructionParser {
         for word in words {
             do {
                 try checkSyntax(word)
-            } catch  where !isJSON && (word.contains("\"") || word.contains("'")) {
+            } catch let problem where !isJSON && (word.contains("\"") || word.contains("'")) {
                 throw BuildProblem(
-                    "\(error.what) (quotes do not group words in \(keyword))",
+                    "\(problem.what) (quotes do not group words in \(keyword))",
                     "write paths with spaces in JSON form: \(keyword) [\"a b\", \"/dst/\"]")
             }
         }
         if let chmod = flags["chmod"] {
             try checkSyntax(chmod)
-            if !chmod.contains("$") { try BuildValueChecks.mode(chmod) }
+            if !chmod.contains("$") { try BuildValueChecks.mode(chmod, keyword: keyword) }
         }
         if let chown = flags["chown"] { try checkSyntax(chown) }
         return CopyOperation(sources: sources, destination: destination, chown: flags["chown"], chmod: flags["chmod"])
