@@ -105,7 +105,14 @@ struct ContainerfileRefusalTests {
             "'B' has no '=' in ENV — write every pair as KEY=VALUE, quoting values with spaces (KEY=\"a b\")"),
         refused("LABEL =x", "LABEL has an empty name in '=x' — name it"),
         refused("ARG", "ARG has no arguments — give it a name, e.g. ARG VERSION or ARG VERSION=1.0"),
-        refused("ARG A=1 B=2", "ARG declares 2 arguments on one line — write one ARG per line"),
+        refused(
+            "ARG A=1 B=2",
+            "ARG takes one NAME or NAME=DEFAULT, not 2 words — write one ARG per line, with no spaces around '=' "
+                + "(ARG VERSION=1.0)"),
+        refused(
+            "ARG VERSION 1.0",
+            "ARG takes one NAME or NAME=DEFAULT, not 2 words — write one ARG per line, with no spaces around '=' "
+                + "(ARG VERSION=1.0)"),
         refused("EXPOSE", "EXPOSE has no arguments — give it a port, e.g. EXPOSE 80 or EXPOSE 53/udp"),
         refused(
             "EXPOSE 80/http",

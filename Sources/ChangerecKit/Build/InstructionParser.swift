@@ -208,7 +208,9 @@ struct InstructionParser {
         let words = ShellWords.quoted(rest, escape: escape)
         guard words.count == 1, let word = words.first else {
             guard words.isEmpty else {
-                throw BuildProblem("ARG declares \(words.count) arguments on one line", "write one ARG per line")
+                throw BuildProblem(
+                    "ARG takes one NAME or NAME=DEFAULT, not \(words.count) words",
+                    "write one ARG per line, with no spaces around '=' (ARG VERSION=1.0)")
             }
             throw missing("a name, e.g. ARG VERSION or ARG VERSION=1.0")
         }
