@@ -67,6 +67,12 @@ final class LayerApplication {
                 preconditionFailure("RootDirectories.directory(create: true) returned nil")
             }
             directory = opened
+        } catch .noSuchFileOrDirectory {
+            // A missing directory is made: ENOENT means a symbolic link on the way points at nothing.
+            throw ChangerecError(
+                .unsafePath,
+                "\(shown): entry '\(RelativePath.escaped(entry.name))': cannot open its parent directory: a symbolic link on its way leads to nothing inside the root file system"
+            )
         } catch {
             throw failure(entry, "cannot open its parent directory", error)
         }
@@ -116,9 +122,11 @@ final class LayerApplication {
                 try FileSystem.makeSymbolicLink(name, in: parent, target: entry.linkName)
                 try FileSystem.changeOwner(of: name, in: parent, uid: entry.uid, gid: entry.gid)
             case 0x33, 0x34, 0x36:
-                let type: ChangerecSystem.FileType = entry.type == 0x33 ? .characterDevice : entry.type == 0x34 ? .blockDevice : .fifo
+                let type: ChangerecSystem.FileType =
+                    entry.type == 0x33 ? .characterDevice : entry.type == 0x34 ? .blockDevice : .fifo
                 try FileSystem.makeNode(
-                    name, in: parent, type: type, permissions: 0o600, major: entry.deviceMajor, minor: entry.deviceMinor)
+                    name, in: parent, type: type, permissions: 0o600, major: entry.deviceMajor, minor: entry.deviceMinor
+                )
                 try FileSystem.changeOwner(of: name, in: parent, uid: entry.uid, gid: entry.gid)
                 try FileSystem.changeMode(of: name, in: parent, permissions: entry.mode)
             default:
@@ -168,7 +176,9 @@ final class LayerApplication {
     /// itself, not as a failure to write the file.
     private var pendingStreamError: ChangerecError?
 
-    private func applyHardLink(_ entry: TarEntry, name: [UInt8], in directory: RootDirectories.Opened, real: RelativePath)
+    private func applyHardLink(
+        _ entry: TarEntry, name: [UInt8], in directory: RootDirectories.Opened, real: RelativePath
+    )
         throws(ChangerecError)
     {
         let target = try normalised(entry.linkName, entry, what: "its link target")
@@ -192,10 +202,12 @@ final class LayerApplication {
         // Invariant: `target.name` is the last component of a valid RelativePath.
         guard let sourceReal = source.path.appending(target.name) else { preconditionFailure("invalid name") }
         let known = state[sourceReal]
-        try record(real, name: name, in: directory.descriptor, symlinkTarget: known?.symlinkTarget,
+        try record(
+            real, name: name, in: directory.descriptor, symlinkTarget: known?.symlinkTarget,
             contentDigest: known?.contentDigest, entry)
         // The other name's link count moved.
-        try record(sourceReal, name: target.name, in: source.descriptor, symlinkTarget: known?.symlinkTarget,
+        try record(
+            sourceReal, name: target.name, in: source.descriptor, symlinkTarget: known?.symlinkTarget,
             contentDigest: known?.contentDigest, entry)
     }
 
@@ -276,7 +288,9 @@ final class LayerApplication {
 
     /// Removes what the layers below left at `real` (named `name` in `directory`): all of it when this
     /// layer made nothing there; else only, below it, what this layer did not make.
-    private func removeBelow(_ name: [UInt8], in directory: FileDescriptor, real: RelativePath, type: ChangerecSystem.FileType)
+    private func removeBelow(
+        _ name: [UInt8], in directory: FileDescriptor, real: RelativePath, type: ChangerecSystem.FileType
+    )
         throws(Errno)
     {
         if !made.contains(real) && !aboveMade.contains(real) {
@@ -294,7 +308,8 @@ final class LayerApplication {
     }
 
     /// Removes `name` from `directory`, a directory with everything below it, never following a link.
-    private func removeAll(_ name: [UInt8], in directory: FileDescriptor, type: ChangerecSystem.FileType) throws(Errno) {
+    private func removeAll(_ name: [UInt8], in directory: FileDescriptor, type: ChangerecSystem.FileType) throws(Errno)
+    {
         guard type == .directory else {
             try FileSystem.unlink(name, in: directory)
             return
@@ -336,8 +351,11 @@ final class LayerApplication {
         changedDirectories.insert(parentPath)
         changedDirectories.insert(real)
         let status = try FileSystem.status(of: name, in: parent)
-        state.set(real, FinalState(status: status, symlinkTarget: nil, contentDigest: nil,
-            xattrDigest: try ContentDigest.ofXattrs(name, in: parent)))
+        state.set(
+            real,
+            FinalState(
+                status: status, symlinkTarget: nil, contentDigest: nil,
+                xattrDigest: try ContentDigest.ofXattrs(name, in: parent)))
     }
 
     /// Records the state of what `name` in `parent` now is, as the seal would read it.
@@ -353,9 +371,12 @@ final class LayerApplication {
             }
             var target = symlinkTarget
             if status.type == .symlink && target == nil { target = try FileSystem.symlinkTarget(of: name, in: parent) }
-            state.set(real, FinalState(status: status, symlinkTarget: status.type == .symlink ? target : nil,
-                contentDigest: status.type == .regular ? digest : nil,
-                xattrDigest: try ContentDigest.ofXattrs(name, in: parent)))
+            state.set(
+                real,
+                FinalState(
+                    status: status, symlinkTarget: status.type == .symlink ? target : nil,
+                    contentDigest: status.type == .regular ? digest : nil,
+                    xattrDigest: try ContentDigest.ofXattrs(name, in: parent)))
         } catch {
             throw failure(entry, "cannot read back what was made", error)
         }

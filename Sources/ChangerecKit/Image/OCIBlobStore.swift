@@ -64,7 +64,9 @@ final class OCIBlobStore {
     func openBlob(_ digest: String) throws(ChangerecError) -> FileDescriptor {
         guard digest.hasPrefix("sha256:") else {
             throw ChangerecError(
-                .usage, "blob \(digest) of OCI layout '\(layout)' uses a digest algorithm changerec does not read (only sha256)")
+                .usage,
+                "blob \(digest) of OCI layout '\(layout)' uses a digest algorithm changerec does not read (only sha256)"
+            )
         }
         let hex = digest.dropFirst("sha256:".count)
         guard hex.utf8.count == 64, hex.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) })
@@ -105,7 +107,8 @@ final class OCIBlobStore {
         }
         guard (try? FileSystem.status(of: descriptor))?.type == .regular else {
             FileSystem.close(descriptor)
-            throw ChangerecError(.unsafePath, "will not read \(shown) of OCI layout '\(layout)': it is not a regular file")
+            throw ChangerecError(
+                .unsafePath, "will not read \(shown) of OCI layout '\(layout)': it is not a regular file")
         }
         return descriptor
     }

@@ -50,13 +50,15 @@ public struct OCIImage: Sendable {
         }
         guard manifestTypes.contains(mediaType) else {
             throw ChangerecError(
-                .usage, "\(shown) in OCI layout '\(layout)' has media type '\(mediaType)', which is not an image manifest")
+                .usage,
+                "\(shown) in OCI layout '\(layout)' has media type '\(mediaType)', which is not an image manifest")
         }
         guard let digest = entry.digest else {
             throw ChangerecError(.usage, "\(shown) in OCI layout '\(layout)' has no digest in index.json")
         }
         let manifest = try directory.decode(
-            OCIManifest.self, try directory.readBlob(digest, size: entry.size, limit: jsonLimit), what: "manifest \(digest)")
+            OCIManifest.self, try directory.readBlob(digest, size: entry.size, limit: jsonLimit),
+            what: "manifest \(digest)")
         if let inner = manifest.mediaType, !manifestTypes.contains(inner) {
             throw ChangerecError(
                 .usage,
@@ -68,7 +70,8 @@ public struct OCIImage: Sendable {
         }
         if let type = configDescriptor.mediaType, !configTypes.contains(type) {
             throw ChangerecError(
-                .usage, "\(shown) in OCI layout '\(layout)': its config has media type '\(type)', which is not an image config")
+                .usage,
+                "\(shown) in OCI layout '\(layout)': its config has media type '\(type)', which is not an image config")
         }
         let config = try directory.decode(
             OCIImageConfig.self, try directory.readBlob(configDigest, size: configDescriptor.size, limit: jsonLimit),
@@ -89,7 +92,8 @@ public struct OCIImage: Sendable {
             if manifests.count == 1 { return manifests[0] }
             if manifests.isEmpty { throw ChangerecError(.usage, "OCI layout '\(layout)' holds no image") }
             throw ChangerecError(
-                .usage, "OCI layout '\(layout)' holds \(manifests.count) images; name one as oci:\(layout):TAG (\(listed))")
+                .usage,
+                "OCI layout '\(layout)' holds \(manifests.count) images; name one as oci:\(layout):TAG (\(listed))")
         }
         guard let entry = manifests.first(where: { $0.annotations?[OCIDescriptor.refName] == .string(tag) }) else {
             throw ChangerecError(.usage, "OCI layout '\(layout)' has no image tagged '\(tag)'; \(listed)")

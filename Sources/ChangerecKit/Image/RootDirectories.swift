@@ -37,7 +37,10 @@ final class RootDirectories {
     ///     an entry's missing parents), telling `made` of each; without it, a missing directory is `nil`.
     /// - Throws: the `Errno` of a component that is not a directory (`ENOTDIR`), a symbolic link that
     ///   leads nowhere (`ENOENT`), or any other failure.
-    func directory(_ path: RelativePath, create: Bool, made: (RelativePath, FileDescriptor, [UInt8]) throws(Errno) -> Void = { _, _, _ in })
+    func directory(
+        _ path: RelativePath, create: Bool,
+        made: (RelativePath, FileDescriptor, [UInt8]) throws(Errno) -> Void = { _, _, _ in }
+    )
         throws(Errno) -> Opened?
     {
         if path.isRoot { return Opened(descriptor: root, path: .root) }

@@ -61,7 +61,8 @@ final class TarReader {
             case 0x4B:  // 'K'
                 longLink = Array(try readSmall(size, offset).prefix { $0 != 0 })
             default:
-                let entry = try entry(header, type: type, size: size, local: local, longName: longName,
+                let entry = try entry(
+                    header, type: type, size: size, local: local, longName: longName,
                     longLink: longLink, offset: offset)
                 remaining = size
                 padding = Self.padding(size)
@@ -113,7 +114,8 @@ final class TarReader {
         var gid = try number(header, 116, 8, offset)
         if let bytes = value("gid") { gid = try decimal(bytes, "gid", offset) }
         return TarEntry(
-            type: type, name: value("path") ?? longName ?? name, mode: UInt32(truncatingIfNeeded: try number(header, 100, 8, offset)) & 0o7777,
+            type: type, name: value("path") ?? longName ?? name,
+            mode: UInt32(truncatingIfNeeded: try number(header, 100, 8, offset)) & 0o7777,
             uid: UInt32(truncatingIfNeeded: uid), gid: UInt32(truncatingIfNeeded: gid), size: size,
             mtimeSeconds: seconds, mtimeNanoseconds: nanoseconds,
             linkName: value("linkpath") ?? longLink ?? field(157, 100),
@@ -184,7 +186,10 @@ final class TarReader {
         var fraction: Int64 = 0
         if parts.count == 2 {
             let digits = parts[1].prefix(9)
-            fraction = (Int64(digits) ?? 0) * [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000][9 - digits.count]
+            fraction =
+                (Int64(digits) ?? 0)
+                * [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000][
+                    9 - digits.count]
         }
         guard negative else { return (whole, UInt32(fraction)) }
         return fraction == 0 ? (-whole, 0) : (-whole - 1, UInt32(1_000_000_000 - fraction))
@@ -245,7 +250,9 @@ final class TarReader {
 
     /// Up to `limit` bytes of the stream (at least one).
     private func take(upTo limit: UInt64) throws(ChangerecError) -> UnsafeRawBufferPointer {
-        guard let piece = try takeOrEnd(upTo: limit) else { throw malformed(position, "the stream ends inside an entry") }
+        guard let piece = try takeOrEnd(upTo: limit) else {
+            throw malformed(position, "the stream ends inside an entry")
+        }
         return piece
     }
 
