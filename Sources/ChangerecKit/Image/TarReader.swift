@@ -128,12 +128,16 @@ final class TarReader {
 
     private func checkSum(_ header: [UInt8], _ offset: UInt64) throws(ChangerecError) {
         let stored = try number(header, 148, 8, offset)
-        var unsigned: UInt64 = 0
-        var signed: Int64 = 0
-        for (index, byte) in header.enumerated() {
-            let counted = (148..<156).contains(index) ? 0x20 : byte
-            unsigned += UInt64(counted)
-            signed += Int64(Int8(bitPattern: counted))
+        // A plain loop over the buffer: this runs for every header of every layer.
+        let (unsigned, signed) = header.withUnsafeBufferPointer { bytes -> (UInt64, Int64) in
+            var unsigned: UInt64 = 0
+            var signed: Int64 = 0
+            for index in 0..<bytes.count {
+                let counted = index >= 148 && index < 156 ? 0x20 : bytes[index]
+                unsigned &+= UInt64(counted)
+                signed &+= Int64(Int8(bitPattern: counted))
+            }
+            return (unsigned, signed)
         }
         // Some old writers summed signed bytes; readers accept either.
         guard stored == unsigned || Int64(bitPattern: stored) == signed else {
