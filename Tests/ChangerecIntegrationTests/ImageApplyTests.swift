@@ -88,7 +88,8 @@ struct ImageApplyTests {
         let independent = try emptyDirectory(tree.base + "/independent")
         for layer in image.layers {
             let digest = try #require(layer.digest)
-            try LayerApplier.apply(layer: layout + "/blobs/sha256/" + digest.dropFirst("sha256:".count), to: independent)
+            try LayerApplier.apply(
+                layer: layout + "/blobs/sha256/" + digest.dropFirst("sha256:".count), to: independent)
         }
         let theirs = try TreeSnapshot.take(independent)
         #expect(theirs.differences(to: try TreeSnapshot.take(applied)).map(\.description) == [])

@@ -207,3 +207,49 @@ struct OCIImageOpenTests {
                 "blob \(digest) of OCI layout '\(layout)' does not match its digest"))
     }
 }
+
+/// Tars that changerec's own writer never makes: GNU long names and links, base-256 numbers, global
+/// PAX headers, made by Python's tarfile.
+@Suite("image applier: GNU and PAX tars of other writers", .requiresPython)
+struct ImageApplierTarFormatTests {
+    @Test("GNU long names and link targets, base-256 ids and a global PAX header apply", .requiresRoot)
+    func otherWriters() throws {
+        let tree = try TemporaryTree()
+        let long = String(repeating: "g", count: 140)
+        let script = """
+            import io, sys, tarfile
+            long = sys.argv[2]
+            def add(t, name, kind, **fields):
+                info = tarfile.TarInfo(name)
+                info.type = kind
+                data = fields.pop("data", b"")
+                for key, value in fields.items(): setattr(info, key, value)
+                info.size = len(data) if kind == tarfile.REGTYPE else 0
+                t.addfile(info, io.BytesIO(data) if data else None)
+            with tarfile.open(sys.argv[1] + "/gnu.tar", "w", format=tarfile.GNU_FORMAT) as t:
+                add(t, "dir/", tarfile.DIRTYPE, mode=0o755, mtime=100)
+                add(t, "dir/" + long, tarfile.REGTYPE, data=b"gnu\\n", mode=0o640, uid=3000000, gid=3000001, mtime=200)
+                add(t, "dir/link", tarfile.SYMTYPE, linkname="dir/" + long, mtime=300)
+                add(t, "dir/hard", tarfile.LNKTYPE, linkname="dir/" + long)
+            with tarfile.open(sys.argv[1] + "/pax.tar", "w", format=tarfile.PAX_FORMAT,
+                              pax_headers={"comment": "global"}) as t:
+                add(t, "./pax/./file", tarfile.REGTYPE, data=b"pax\\n", mode=0o600, mtime=400)
+            """
+        let made = try Run.command(["/usr/bin/python3", "-c", script, tree.base, long])
+        try #require(made.status == 0, "\(made.stderr)")
+        var state = TreeState()
+        for name in ["gnu.tar", "pax.tar"] {
+            try ImageApplier.apply(
+                layerAt: Array((tree.base + "/" + name).utf8), format: .tar, to: Array(tree.root.utf8), state: &state)
+        }
+        let snapshot = try TreeSnapshot.take(tree.root)
+        func object(_ path: String) throws -> ObjectState { try #require(snapshot.objects[Array(path.utf8)]) }
+        #expect(try object("dir/" + long).uid == 3_000_000 && object("dir/" + long).gid == 3_000_001)
+        #expect(try object("dir/" + long).mode == 0o640 && object("dir/" + long).mtime == 200)
+        #expect(try object("dir/link").target == Array(("dir/" + long).utf8))
+        #expect(try object("dir/hard").content == object("dir/" + long).content)
+        #expect(try object("dir").mtime == 100)
+        #expect(try object("pax/file").mode == 0o600 && object("pax/file").mtime == 400)
+        #expect(try TestImage.stateDifferences(state, root: tree.root) == [])
+    }
+}

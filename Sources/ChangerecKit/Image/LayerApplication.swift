@@ -386,7 +386,8 @@ final class LayerApplication {
     /// mtime changed, so the state holds what the tree now holds.
     func finish() throws(ChangerecError) {
         directories.trim()
-        for (path, seconds, nanoseconds) in directoryTimes.reversed() {
+        // In the layer's order: an entry repeated later wins. Setting a directory's mtime moves no other.
+        for (path, seconds, nanoseconds) in directoryTimes {
             do throws(Errno) {
                 guard let located = try locate(path) else { continue }
                 let (parent, name) = located
