@@ -253,3 +253,43 @@ struct ImageApplierTarFormatTests {
         #expect(try TestImage.stateDifferences(state, root: tree.root) == [])
     }
 }
+
+/// A layer is streamed: its size does not show in the applier's memory.
+@Suite("image applier: bounded memory")
+struct ImageApplierMemoryTests {
+    /// The process's peak resident set, in bytes.
+    func peakResident() -> Int {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return usage.ru_maxrss * 1024
+    }
+
+    @Test("a gzip layer holding a 256 MiB file applies without the peak memory growing by its size")
+    func streamed() throws {
+        let tree = try TemporaryTree()
+        let path = tree.base + "/big.tar.gz"
+        let size = 256 << 20
+        // Written a MiB at a time, so that making the layer does not raise the peak either.
+        let descriptor = try FileSystem.open(
+            Array(path.utf8), .writeOnly, options: [.create, .truncate], permissions: .regularFileDefault)
+        let sink = try BlobSink(descriptor: descriptor, path: Array(path.utf8), compression: .gzip, threads: 1)
+        let writer = TarWriter(sink: sink)
+        var header = TarHeader(name: Array("big".utf8), kind: .regular, mode: 0o644)
+        header.size = UInt64(size)
+        header.uid = getuid()
+        header.gid = getgid()
+        try writer.write(header)
+        let zeros = [UInt8](repeating: 0, count: 1 << 20)
+        for _ in 0..<(size >> 20) { try sink.write(zeros) }
+        try writer.finish()
+        _ = try sink.finish()
+        FileSystem.close(descriptor)
+        let before = peakResident()
+        var state = TreeState()
+        try ImageApplier.apply(layerAt: Array(path.utf8), format: .gzip, to: Array(tree.root.utf8), state: &state)
+        let growth = peakResident() - before
+        #expect(state[try #require(RelativePath("big"))]?.size == UInt64(size))
+        // Half the file: a margin for other tests running meanwhile in this process.
+        #expect(growth < size / 2, "the peak grew by \(growth >> 20) MiB")
+    }
+}
