@@ -129,6 +129,16 @@ struct ImageApplierTests {
         }
     }
 
+    @Test("an image of no layers leaves the directory empty, and the state holds ROOT alone")
+    func noLayers() throws {
+        let tree = try TemporaryTree()
+        try TestImage.layout(at: tree.base + "/layout", layers: [])
+        let state = try ImageApplier.apply(
+            try OCIImage.open(layout: tree.base + "/layout", tag: "t"), to: Array(tree.root.utf8))
+        #expect(state.count == 1 && state[.root]?.type == .directory)
+        #expect(try TestImage.stateDifferences(state, root: tree.root) == [])
+    }
+
     @Test("a layer of a media type the applier does not read is refused by name before anything is written")
     func unknownLayerType() throws {
         let tree = try TemporaryTree()

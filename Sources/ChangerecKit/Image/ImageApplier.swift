@@ -65,6 +65,19 @@ public enum ImageApplier {
                 )
             }
         }
+        if state[.root] == nil {
+            // An image of no layers: ROOT as it is, as a layer's end would have read it.
+            do throws(Errno) {
+                let status = try FileSystem.status(of: [], in: root)
+                state.set(
+                    .root,
+                    FinalState(
+                        status: status, symlinkTarget: nil, contentDigest: nil,
+                        xattrDigest: try ContentDigest.ofXattrs([], in: root)))
+            } catch {
+                throw ChangerecError.system("read the root file system", path: printable(rootfs), error)
+            }
+        }
         return state
     }
 
