@@ -81,6 +81,25 @@ struct ImageApplierHostileTests {
         )
     }
 
+    @Test("merged /usr: an entry under bin/ lands in usr/bin, and the state keeps it there")
+    func mergedUsr() throws {
+        let tree = try TemporaryTree()
+        var state = TreeState()
+        for (index, entries) in [
+            [TestEntry.dir("usr"), .dir("usr/bin"), .symlink("bin", "usr/bin")],
+            [.dir("bin/sub"), .file("bin/sub/tool", "tool\n"), .file("bin/ls", "ls\n"), .whiteout("bin/.wh.gone")],
+        ].enumerated() {
+            let layer = tree.base + "/layer\(index).tar"
+            try TestImage.layer(entries, at: layer)
+            try ImageApplier.apply(layerAt: Array(layer.utf8), format: .tar, to: Array(tree.root.utf8), state: &state)
+        }
+        #expect(try String(contentsOfFile: tree.path("usr/bin/sub/tool"), encoding: .utf8) == "tool\n")
+        #expect(state[try #require(RelativePath("usr/bin/ls"))]?.type == .regular)
+        #expect(state[try #require(RelativePath("bin/ls"))] == nil)
+        #expect(state[try #require(RelativePath("bin"))]?.symlinkTarget == Array("usr/bin".utf8))
+        #expect(try TestImage.stateDifferences(state, root: tree.root) == [])
+    }
+
     @Test("a symbolic link replaced by a file is never followed: the link itself goes")
     func lastComponentNotFollowed() throws {
         let tree = try TemporaryTree()
