@@ -230,6 +230,9 @@ static struct {
     size_t (*compressStream2)(void *, cchangerec_zstd_out *, cchangerec_zstd_in *, int);
     unsigned (*isError)(size_t);
     const char *(*getErrorName)(size_t);
+    void *(*createDCtx)(void);
+    size_t (*freeDCtx)(void *);
+    size_t (*decompressStream)(void *, cchangerec_zstd_out *, cchangerec_zstd_in *);
 } cchangerec_zstd_api;
 
 int cchangerec_zstd_load(const char *library, char *reason, size_t capacity) {
@@ -247,9 +250,10 @@ int cchangerec_zstd_load(const char *library, char *reason, size_t capacity) {
     }
     static const char *const names[] = {"ZSTD_versionNumber", "ZSTD_createCCtx", "ZSTD_freeCCtx",
                                         "ZSTD_CCtx_setParameter", "ZSTD_compressStream2", "ZSTD_isError",
-                                        "ZSTD_getErrorName"};
-    void *symbols[7];
-    for (int i = 0; i < 7; i++) {
+                                        "ZSTD_getErrorName", "ZSTD_createDCtx", "ZSTD_freeDCtx",
+                                        "ZSTD_decompressStream"};
+    void *symbols[10];
+    for (int i = 0; i < 10; i++) {
         symbols[i] = dlsym(handle, names[i]);
         if (symbols[i] == NULL) {
             snprintf(reason, capacity, "%s has no %s (libzstd 1.4.0 or later is needed)", library, names[i]);
@@ -266,6 +270,10 @@ int cchangerec_zstd_load(const char *library, char *reason, size_t capacity) {
     cchangerec_zstd_api.setParameter = (size_t (*)(void *, int, int))symbols[3];
     cchangerec_zstd_api.isError = (unsigned (*)(size_t))symbols[5];
     cchangerec_zstd_api.getErrorName = (const char *(*)(size_t))symbols[6];
+    cchangerec_zstd_api.createDCtx = (void *(*)(void))symbols[7];
+    cchangerec_zstd_api.freeDCtx = (size_t (*)(void *))symbols[8];
+    cchangerec_zstd_api.decompressStream =
+        (size_t (*)(void *, cchangerec_zstd_out *, cchangerec_zstd_in *))symbols[9];
     cchangerec_zstd_api.compressStream2 =
         (size_t (*)(void *, cchangerec_zstd_out *, cchangerec_zstd_in *, int))symbols[4];
     return 0;
@@ -324,6 +332,44 @@ void cchangerec_zstd_close(cchangerec_zstd *stream) {
     if (stream == NULL) return;
     cchangerec_zstd_api.freeCCtx(stream->context);
     free(stream);
+}
+
+struct cchangerec_zstd_decoder {
+    void *context;
+};
+
+cchangerec_zstd_decoder *cchangerec_zstd_decoder_open(void) {
+    if (cchangerec_zstd_api.decompressStream == NULL) return NULL;
+    cchangerec_zstd_decoder *decoder = calloc(1, sizeof *decoder);
+    if (decoder == NULL) return NULL;
+    decoder->context = cchangerec_zstd_api.createDCtx();
+    if (decoder->context == NULL) {
+        free(decoder);
+        return NULL;
+    }
+    return decoder;
+}
+
+int cchangerec_zstd_decoder_step(cchangerec_zstd_decoder *decoder, const uint8_t *input, size_t length,
+                                 uint8_t *output, size_t capacity, size_t *consumed, size_t *produced,
+                                 const char **reason) {
+    cchangerec_zstd_in in = {input, length, 0};
+    cchangerec_zstd_out out = {output, capacity, 0};
+    size_t rc = cchangerec_zstd_api.decompressStream(decoder->context, &out, &in);
+    *consumed = in.pos;
+    *produced = out.pos;
+    if (cchangerec_zstd_api.isError(rc)) {
+        *reason = cchangerec_zstd_api.getErrorName(rc);
+        return -1;
+    }
+    // 0: a frame is complete and fully flushed; the context starts the next frame by itself.
+    return rc == 0 ? 1 : 0;
+}
+
+void cchangerec_zstd_decoder_close(cchangerec_zstd_decoder *decoder) {
+    if (decoder == NULL) return;
+    cchangerec_zstd_api.freeDCtx(decoder->context);
+    free(decoder);
 }
 
 int cchangerec_available_processors(void) {

@@ -289,6 +289,23 @@ void cchangerec_deflater_close(cchangerec_deflater *deflater);
 uint32_t cchangerec_crc32(uint32_t crc, const uint8_t *bytes, size_t length);
 uint32_t cchangerec_crc32_combine(uint32_t first, uint32_t second, uint64_t second_length);
 
+// MARK: - gzip decompression (zlib, inflate.c)
+
+/// An opaque inflate stream for gzip data (inflateInit2 with windowBits 15 + 16), kept on the C side
+/// for the same reason as the deflater.
+typedef struct cchangerec_inflater cchangerec_inflater;
+
+/// Starts a gzip inflate stream; NULL when out of memory.
+cchangerec_inflater *cchangerec_inflater_open(void);
+
+/// Inflates from `input` into `output` and sets how much was consumed and produced. Concatenated gzip
+/// members are read as one stream. Returns 1 when a member has just ended (the stream may end here), 0
+/// when more input or output room is needed, -1 with `reason` set on corrupt data.
+int cchangerec_inflate_step(cchangerec_inflater *inflater, const uint8_t *input, size_t length, uint8_t *output,
+                            size_t capacity, size_t *consumed, size_t *produced, const char **reason);
+
+void cchangerec_inflater_close(cchangerec_inflater *inflater);
+
 // MARK: - zstd, loaded at run time
 
 /// libzstd is loaded with dlopen when `--compress zstd` asks for it: a fresh Debian has the library
@@ -318,6 +335,21 @@ int cchangerec_zstd_step(cchangerec_zstd *stream, const uint8_t *input, size_t l
                          size_t capacity, size_t *consumed, size_t *produced, int end, const char **reason);
 
 void cchangerec_zstd_close(cchangerec_zstd *stream);
+
+typedef struct cchangerec_zstd_decoder cchangerec_zstd_decoder;
+
+/// A decompression context (ZSTD_createDCtx); NULL when libzstd is not loaded or out of memory.
+cchangerec_zstd_decoder *cchangerec_zstd_decoder_open(void);
+
+/// ZSTD_decompressStream: decompresses from `input` into `output` and sets how much was consumed and
+/// produced. Concatenated frames are read as one stream. Returns 1 when a frame has just been decoded
+/// and flushed whole (the stream may end here), 0 when more input or output room is needed, -1 with
+/// `reason` set on corrupt data.
+int cchangerec_zstd_decoder_step(cchangerec_zstd_decoder *decoder, const uint8_t *input, size_t length,
+                                 uint8_t *output, size_t capacity, size_t *consumed, size_t *produced,
+                                 const char **reason);
+
+void cchangerec_zstd_decoder_close(cchangerec_zstd_decoder *decoder);
 
 /// The number of processors this process may run on (sched_getaffinity and CPU_COUNT, a function-like
 /// macro); at least 1.
