@@ -3,7 +3,8 @@
 # (`buildah bud --layers`, vfs, chroot isolation, Debian's package), runs both images with Podman and
 # prints the results side by side with the build times.
 #
-#   contrib/compare-buildah.sh [seed|dpkg]        (as root; CHANGEREC=/path/to/changerec to skip the build)
+#   contrib/compare-buildah.sh [seed|dpkg]        (as root; CHANGEREC=/path/to/changerec to skip the build,
+#                                                  COMPARE_BUILDAH_KEEP=1 to keep the temporary directory)
 #
 #   seed  contrib/seed/Containerfile from a busybox base: a symbolic link retargeted and a file
 #         rewritten to the same size, each with its old mtime put back. Prints what each image sees
@@ -166,7 +167,7 @@ cached_debs() {
         rm -rf "$debs.partial"
         mkdir -p "$debs.partial"
         apt-get update -qq
-        (cd "$debs.partial" && apt-get download -qq "${dpkg_packages[@]}")
+        (cd "$debs.partial" && apt-get download -qq -o APT::Sandbox::User=root "${dpkg_packages[@]}")
         mv "$debs.partial" "$debs"
     fi
     echo "$debs"
@@ -308,7 +309,12 @@ compare_dpkg() {
 
 # Podman leaves nothing mounted after `run --rm`, but a build stopped half-way may; whatever is still
 # mounted under the directory goes first, or removing it would stop at a busy mount.
+# COMPARE_BUILDAH_KEEP=1 keeps it (the layouts, the vfs storage, the base's journal) to look at.
 remove_work() {
+    if [ -n "${COMPARE_BUILDAH_KEEP:-}" ]; then
+        say "kept $work"
+        return
+    fi
     findmnt -rn -o TARGET | { grep "^$work/" || true; } | sort -r | xargs -r umount -l
     rm -rf "$work"
 }
