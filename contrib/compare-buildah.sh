@@ -32,7 +32,8 @@ cache=${XDG_CACHE_HOME:-$HOME/.cache}/changerec-contrib
 bench_cache=${CHANGEREC_BENCH_CACHE:-/var/cache/changerec-bench}
 # Small packages whose dependencies a minbase system already has, so `dpkg -i` needs nothing else.
 dpkg_packages=(less bzip2 xz-utils patch psmisc make)
-# The machine's VM lacks CAP_SYS_RESOURCE, so Podman cannot raise these limits to its defaults.
+# Where the host lacks CAP_SYS_RESOURCE (as the VMs this project's machines are), Podman cannot raise
+# these limits to its defaults, and the container would not start.
 podman_run=(podman run --rm --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
 
 say() { printf 'compare-buildah: %s\n' "$*" >&2; }
@@ -88,7 +89,7 @@ changerec_binary() {
 
 # Storage and engine settings for all three tools, under the temporary directory: vfs (what the
 # comparison is about: a full copy of the tree per layer and a metadata walk to find the changes),
-# a fresh graph root per run, runc, no cgroup manager and no event log.
+# a fresh graph root per run, runc, cgroupfs (there may be no systemd to ask) and no event log.
 configure_containers() {
     local dir=$1
     mkdir -p "$dir/containers"
@@ -252,6 +253,7 @@ compare_seed() {
     make_base_layout "$work/busybox-rootfs" "$work/base" busybox "$work/base-step"
     mkdir -p "$context"
 
+    # Buildah first, so that its result is on the terminal whatever changerec's build does.
     build_with_buildah "$containerfile" "$context" localhost/seed-buildah
     buildah_output=$(run_image localhost/seed-buildah)
     say "the Buildah image prints: $(tr '\n' ';' <<<"$buildah_output")"
