@@ -78,7 +78,7 @@ struct RootfsAccounts {
     private static func lines(_ path: String, root: FileDescriptor) throws(ChangerecError) -> [[String]] {
         let bytes: [UInt8]
         do {
-            let fd = try FileSystem.openInRoot(Array(path.utf8), in: root, .readOnly)
+            let fd = try FileSystem.openInRoot(Array(path.utf8), root: root, .readOnly)
             defer { FileSystem.close(fd) }
             bytes = try FileSystem.readAll(fd)
         } catch .noSuchFileOrDirectory {

@@ -82,7 +82,7 @@ final class Sandbox {
         }
         var denied = false
         for candidate in candidates {
-            guard let fd = try? FileSystem.openInRoot(candidate, in: root, .readOnly, options: .locateOnly) else {
+            guard let fd = try? FileSystem.openInRoot(candidate, root: root, .readOnly, options: .locateOnly) else {
                 continue
             }
             defer { FileSystem.close(fd) }
