@@ -22,7 +22,7 @@ public struct LayerPlan: Sendable {
         case whiteout(RelativePath)
     }
 
-    public private(set) var items: [Item]
+    public internal(set) var items: [Item]
 
     /// The paths whose own name begins with `.wh.`, which an OCI layer cannot hold: the image spec makes
     /// every such name a whiteout (`.wh.NAME` deletes NAME from the layers below, `.wh..wh..opq` empties

@@ -15,8 +15,8 @@ import SystemPackage
 public final class OCILayout {
     /// The layout directory as named, for messages.
     public let path: String
-    private let directory: FileDescriptor
-    private let blobs: FileDescriptor
+    let directory: FileDescriptor
+    let blobs: FileDescriptor
 
     /// Opens the layout at `path`, creating it if missing.
     ///
@@ -109,52 +109,27 @@ public final class OCILayout {
                 throw ChangerecError.system("move the layer into", path: path, error)
             }
         }
-        guard let indexBytes = try Self.readIfPresent("index.json", in: directory, layout: path) else {
-            throw ChangerecError(.system, "cannot update OCI layout '\(path)': index.json has gone")
-        }
-        var index = try Self.decode(OCIIndex.self, indexBytes)
-        var manifests = index.manifests ?? []
-        let existing = manifests.firstIndex { $0.annotations?[OCIDescriptor.refName] == .string(tag) }
         var config = OCIImageConfig(architecture: Host.ociArchitecture())
         var layers: [OCIDescriptor] = []
-        if let existing, let digest = manifests[existing].digest {
-            let manifest = try Self.decode(OCIManifest.self, try blob(digest))
+        if let (manifest, existing) = try image(tag: tag) {
             layers = manifest.layers ?? []
-            if let configDigest = manifest.config?.digest {
-                config = try Self.decode(OCIImageConfig.self, try blob(configDigest))
-            }
+            config = existing
         }
         config.append(
             diffID: layer.diffID,
             history: OCIHistory(created: created, createdBy: createdBy, comment: "recorded by changerec"))
-        let configData = try Self.json(config)
-        let configDigest = try store(configData)
         layers.append(
             OCIDescriptor(
                 mediaType: layer.mediaType, digest: layer.digest, size: Int64(layer.size),
                 annotations: journals.isEmpty
                     ? nil : [LayerHistory.journalsAnnotation: .string(journals.joined(separator: ","))]))
-        let manifest = OCIManifest(
-            config: OCIDescriptor(
-                mediaType: OCIImageConfig.mediaType, digest: configDigest, size: Int64(configData.count)),
-            layers: layers)
-        let manifestData = try Self.json(manifest)
-        let manifestDigest = try store(manifestData)
-        let entry = OCIDescriptor(
-            mediaType: OCIManifest.mediaType, digest: manifestDigest, size: Int64(manifestData.count),
-            annotations: [OCIDescriptor.refName: .string(tag)])
-        let superseded = existing.flatMap { manifests[$0].digest }
-        if let existing { manifests[existing] = entry } else { manifests.append(entry) }
-        index.manifests = manifests
-        try Self.replace("index.json", in: directory, with: try Self.json(index), layout: path)
-        if let superseded, superseded != manifestDigest { removeUnreferenced(superseded, index: index) }
-        return manifestDigest
+        return try commit(config: config, layers: layers, tag: tag)
     }
 
     /// Removes the manifest an append replaced, and its config, when nothing in the index refers to them
     /// any more (another tag may name the same manifest, or a manifest the same config). Its layers stay:
     /// the new manifest names them. Best effort, after the index is replaced: what is left is only unused.
-    private func removeUnreferenced(_ manifestDigest: String, index: OCIIndex) {
+    func removeUnreferenced(_ manifestDigest: String, index: OCIIndex) {
         let remaining = index.manifests ?? []
         guard !remaining.contains(where: { $0.digest == manifestDigest }),
             let old = try? Self.decode(OCIManifest.self, try blob(manifestDigest))
@@ -204,7 +179,7 @@ public final class OCILayout {
 
     // MARK: - Files
 
-    private func blob(_ digest: String) throws(ChangerecError) -> [UInt8] {
+    func blob(_ digest: String) throws(ChangerecError) -> [UInt8] {
         let name = String(digest.dropFirst("sha256:".count))
         guard let bytes = try Self.readIfPresent(Array(name.utf8), in: blobs, layout: path, shown: "blobs/sha256/")
         else {
@@ -213,7 +188,7 @@ public final class OCILayout {
         return bytes
     }
 
-    private func store(_ data: [UInt8]) throws(ChangerecError) -> String {
+    func store(_ data: [UInt8]) throws(ChangerecError) -> String {
         let hex = ContentDigest.sha256Hex(data)
         if try !Self.isRegularFile(Array(hex.utf8), in: blobs, layout: path, shown: "blobs/sha256/") {
             try Self.replace(Array(hex.utf8), in: blobs, with: data, layout: path, shown: "blobs/sha256/")
@@ -264,7 +239,7 @@ public final class OCILayout {
     }
 
     /// Whether `name` is a regular file (`false` when absent); anything else in its place is refused.
-    private static func isRegularFile(_ name: [UInt8], in directory: FileDescriptor, layout: String, shown: String)
+    static func isRegularFile(_ name: [UInt8], in directory: FileDescriptor, layout: String, shown: String)
         throws(ChangerecError) -> Bool
     {
         let status: FileStatus
@@ -281,7 +256,7 @@ public final class OCILayout {
         return true
     }
 
-    private static func readIfPresent(_ name: String, in directory: FileDescriptor, layout: String)
+    static func readIfPresent(_ name: String, in directory: FileDescriptor, layout: String)
         throws(ChangerecError) -> [UInt8]?
     {
         try readIfPresent(Array(name.utf8), in: directory, layout: layout, shown: "")
@@ -324,7 +299,7 @@ public final class OCILayout {
 
     /// Replaces `name` with `data`: written to a temporary file beside it, flushed, renamed over it —
     /// only when `name` is a regular file or absent.
-    private static func replace(_ name: String, in directory: FileDescriptor, with data: [UInt8], layout: String)
+    static func replace(_ name: String, in directory: FileDescriptor, with data: [UInt8], layout: String)
         throws(ChangerecError)
     {
         try replace(Array(name.utf8), in: directory, with: data, layout: layout, shown: "")
@@ -349,7 +324,7 @@ public final class OCILayout {
         }
     }
 
-    private static func decode<T: Decodable>(_ type: T.Type, _ data: [UInt8]) throws(ChangerecError) -> T {
+    static func decode<T: Decodable>(_ type: T.Type, _ data: [UInt8]) throws(ChangerecError) -> T {
         guard let value = try? JSONDecoder().decode(type, from: Data(data)) else {
             throw ChangerecError(.system, "malformed JSON in the OCI layout")
         }
@@ -358,7 +333,7 @@ public final class OCILayout {
 
     /// Canonical enough to be reproducible: sorted keys, no whitespace, slashes unescaped (see
     /// ``JSONValue/canonicalBytes``).
-    private static func json<T: Encodable>(_ value: T) throws(ChangerecError) -> [UInt8] {
+    static func json<T: Encodable>(_ value: T) throws(ChangerecError) -> [UInt8] {
         do {
             let encoded = try JSONEncoder().encode(value)
             return try JSONDecoder().decode(JSONValue.self, from: encoded).canonicalBytes

@@ -11,6 +11,9 @@ public struct RecordLayerRequest: Sendable {
     /// The history's `created_by` for the layer (`run --created-by`, a Containerfile instruction); `nil`
     /// is the command line, shell-quoted.
     public var createdBy: String?
+    /// Every path's state before the step, when it is known (a build knows it from the base image and
+    /// the earlier steps' seals): paths the step left in that state are left out of the layer.
+    public var stateBefore: TreeState?
     /// Compression and times (the drift check stays strict: the tree is read in the same pass).
     public var options = LayerOptions()
 

@@ -45,7 +45,8 @@ struct StepLayer {
                 "no layer written: the change set may miss changes: \(first)\(more); `changerec layer --force` on the journal writes one from the tree as it is now"
             )
         }
-        let plan = LayerPlan(squashing: [changeSet])
+        var plan = LayerPlan(squashing: [changeSet])
+        if let before = request.stateBefore { plan = plan.droppingUnchanged(from: before, root: tree.descriptor).plan }
         try LayerWriter.checkNames(plan, rootPath: tree.path)
         var options = request.options
         options.keepsContentReads = true

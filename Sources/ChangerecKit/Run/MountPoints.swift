@@ -83,11 +83,12 @@ final class MountPoints {
                 case .directory: try FileSystem.makeDirectory(path.name, in: directory, mode: 0o755)
                 case .file: try FileSystem.createEmptyFile(path.name, in: directory)
                 }
+                // Known as made before the parent's time is put back, so that it is removed even if that fails.
+                made.append(Made(parent: parent, name: path.name, kind: kind))
             }
         } catch {
             throw ChangerecError.system("make the mount point", path: shown(path), error)
         }
-        made.append(Made(parent: parent, name: path.name, kind: kind))
     }
 
     /// Runs `body` on `parent`, then gives `parent` back the modification time it had before.
@@ -97,7 +98,7 @@ final class MountPoints {
         let before = try FileSystem.status(of: directory)
         try body(directory)
         try FileSystem.setModificationTime(
-            of: [], in: directory, seconds: before.mtimeSeconds, nanoseconds: before.mtimeNanoseconds)
+            of: directory, seconds: before.mtimeSeconds, nanoseconds: before.mtimeNanoseconds)
     }
 
     private func shown(_ path: RelativePath) -> String { printable(rootPath) + path.description }
