@@ -96,8 +96,9 @@ final class MountPoints {
         defer { FileSystem.close(directory) }
         let before = try FileSystem.status(of: directory)
         try body(directory)
+        // The directory is open: set its time through the descriptor (utimensat with an empty name is ENOENT).
         try FileSystem.setModificationTime(
-            of: [], in: directory, seconds: before.mtimeSeconds, nanoseconds: before.mtimeNanoseconds)
+            of: directory, seconds: before.mtimeSeconds, nanoseconds: before.mtimeNanoseconds)
     }
 
     private func shown(_ path: RelativePath) -> String { printable(rootPath) + path.description }
