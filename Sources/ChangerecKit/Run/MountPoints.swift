@@ -97,6 +97,7 @@ final class MountPoints {
         defer { FileSystem.close(directory) }
         let before = try FileSystem.status(of: directory)
         try body(directory)
+        // The directory is open: set its time through the descriptor (utimensat with an empty name is ENOENT).
         try FileSystem.setModificationTime(
             of: directory, seconds: before.mtimeSeconds, nanoseconds: before.mtimeNanoseconds)
     }

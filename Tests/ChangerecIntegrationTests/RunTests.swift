@@ -1,0 +1,316 @@
+import ChangerecTestSupport
+import Foundation
+import Testing
+
+/// `changerec run`: a command chrooted into a busybox root file system (``BusyboxRootfs``) in a private
+/// mount namespace, recorded with ROOT = that root file system. Each step is judged against snapshots
+/// of the root file system taken before and after it: the change set (and the layer) must hold exactly
+/// the real differences, so nothing mounted for the step may show, and nothing made for it may stay.
+@Suite("changerec run: a step in a root file system, isolated and recorded", .requiresRoot)
+struct RunTests {
+    /// One `changerec run` in a tree whose ROOT is the root file system, and the tree before and after.
+    struct Step {
+        var tree: TemporaryTree
+        var before: TreeSnapshot
+        var after: TreeSnapshot
+        var result: RunResult
+        var journal: String
+
+        /// Every real difference the step made in the root file system, `/`-rooted.
+        var realPaths: [String] { before.differences(to: after).map { "/" + String(decoding: $0.path, as: UTF8.self) } }
+
+        /// `changerec changes --json` of the step's journal.
+        func changes() throws -> RecordedChanges {
+            let listed = try Run.changerec(["changes", "--json", journal])
+            try #require(listed.status == 0, "\(listed.stderr)")
+            return try RecordedChanges(json: listed.stdoutData)
+        }
+
+        /// Requires the change set to be exactly `expected`, and `expected` to be exactly the real
+        /// differences the snapshots show (each reported as the oracle says it must be).
+        func expectChanges(_ expected: [String], sourceLocation: SourceLocation = #_sourceLocation) throws {
+            let changes = try changes()
+            let recorded = changes.changes.map { "/" + String(decoding: $0.path, as: UTF8.self) }.sorted()
+            #expect(realPaths == expected, "the step's real differences", sourceLocation: sourceLocation)
+            #expect(
+                recorded == expected, "the journal's change set: \(changes.changes)", sourceLocation: sourceLocation)
+            let missing = changes.missing(before.differences(to: after))
+            #expect(missing.isEmpty, "\(missing)", sourceLocation: sourceLocation)
+        }
+    }
+
+    /// A fresh tree whose ROOT holds the busybox root file system, with `etc` and `extra` added.
+    static func rootfs(etc: [TreeSpec] = [], extra: [TreeSpec] = []) throws -> TemporaryTree {
+        let tree = try TemporaryTree()
+        try BusyboxRootfs.make(in: tree.root, etc: etc, extra: extra)
+        return tree
+    }
+
+    /// Runs `changerec run --rootfs ROOT --journal BASE/step.journal OPTIONS -- COMMAND` from the tree's
+    /// base directory, with the root file system snapshotted before and after.
+    static func run(
+        in tree: TemporaryTree, _ options: [String] = [], _ command: [String],
+        environment: [String: String] = [:]
+    ) throws -> Step {
+        let journal = tree.base + "/step.journal"
+        let before = try TreeSnapshot.take(tree.root)
+        let result = try Run.changerec(
+            ["run", "--rootfs", tree.root, "--journal", journal] + options + ["--"] + command, directory: tree.base,
+            environment: environment)
+        return Step(
+            tree: tree, before: before, after: try TreeSnapshot.take(tree.root), result: result, journal: journal)
+    }
+
+    /// Whether `stderr` is one line from changerec.
+    static func isOneLine(_ stderr: String) -> Bool {
+        stderr.hasPrefix("changerec: ") && stderr.hasSuffix("\n") && stderr.split(separator: "\n").count == 1
+    }
+
+    /// The entries of the top layer of the image `tag` names in `layout`, as `tar -t` lists them, without
+    /// a trailing `/`.
+    static func topLayerEntries(_ layout: String, tag: String) throws -> [String] {
+        let manifestDigest = try LayoutHistoryTests.image(layout, tag: tag).manifest
+        let manifest = try #require(
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: layout + "/blobs/sha256/" + manifestDigest.dropFirst(7))))
+                as? [String: Any])
+        let layers = try #require(manifest["layers"] as? [[String: Any]])
+        let digest = try #require(layers.last?["digest"] as? String)
+        let listed = try Run.command(["/bin/sh", "-c", "tar -tzf '\(layout)/blobs/sha256/\(digest.dropFirst(7))'"])
+        try #require(listed.status == 0 && listed.stderr.isEmpty, "\(listed.stderr)")
+        return listed.stdout.split(separator: "\n").map { $0.hasSuffix("/") ? String($0.dropLast()) : String($0) }
+    }
+
+    static func contents(_ path: String) throws -> String {
+        String(decoding: try Data(contentsOf: URL(fileURLWithPath: path)), as: UTF8.self)
+    }
+
+    @Test(
+        "writes under a --mount target, /proc and /dev leave no trace: the change set and the layer hold exactly the step's own changes",
+        arguments: ["fanotify", "inotify"])
+    func mountedWritesLeaveNoTrace(backend: String) throws {
+        let tree = try Self.rootfs()
+        let layout = tree.base + "/image"
+        let step = try Self.run(
+            in: tree,
+            ["--backend", backend, "--mount", tree.outside + ":/in", "--oci-layout", layout, "--tag", "t"],
+            [
+                "sh", "-c",
+                "echo x > /in/file && echo renamed > /proc/self/comm && echo y > /dev/null && echo z > /dev/shm/file && mkdir /out/made && echo data > /out/made/file",
+            ])
+        try #require(step.result.status == 0, "\(step.result.stderr)")
+        #expect(try Self.contents(tree.outside + "/file") == "x\n", "the step wrote through the bind mount")
+        try step.expectChanges(["/out", "/out/made", "/out/made/file"])
+        try OCILayoutCheck.verify(layout, tag: "t", expectedLayers: 1)
+        let entries = try Self.topLayerEntries(layout, tag: "t")
+        #expect(entries.sorted() == ["out", "out/made", "out/made/file"], "\(entries)")
+        #expect(!entries.contains { $0.contains(".wh.") }, "no whiteout for a mount point: \(entries)")
+    }
+
+    @Test("mount points made for the step are removed afterwards, and their parent directories keep their times")
+    func madeMountPointsRemoved() throws {
+        let hostsFile = "/etc/hosts"
+        try #require(
+            FileManager.default.fileExists(atPath: hostsFile), "the host needs an /etc/hosts for the step to see")
+        let tree = try Self.rootfs()
+        let step = try Self.run(
+            in: tree, ["--mount", tree.outside + ":/in"],
+            [
+                "sh", "-c",
+                "test -c /dev/null && test -d /dev/shm && test -d /proc/self && test -d /sys/kernel && test -d /in && cat /etc/hosts > /out/hosts",
+            ])
+        try #require(step.result.status == 0, "\(step.result.stderr)")
+        #expect(try Self.contents(tree.path("out/hosts")) == (try Self.contents(hostsFile)))
+        try step.expectChanges(["/out", "/out/hosts"])
+        for point in ["dev", "proc", "sys", "in", "etc/resolv.conf", "etc/hosts"] {
+            #expect(step.after.objects[Array(point.utf8)] == nil, "/\(point) is left behind")
+        }
+        // The root's time is not in the oracle's differences (a step may touch ROOT itself): compare it here.
+        for parent in ["", "etc"] {
+            let before = try #require(step.before.objects[Array(parent.utf8)])
+            let after = try #require(step.after.objects[Array(parent.utf8)])
+            #expect(
+                after.mtime == before.mtime && after.mtimeNanoseconds == before.mtimeNanoseconds,
+                "/\(parent)'s mtime moved from \(before.mtime).\(before.mtimeNanoseconds) to \(after.mtime).\(after.mtimeNanoseconds)"
+            )
+        }
+    }
+
+    @Test("mount points that exist already are used and left as they were, what they hold included")
+    func existingMountPointsKept() throws {
+        let old = BusyboxRootfs.oldTime
+        let tree = try Self.rootfs(
+            etc: [
+                .file("resolv.conf", "nameserver 192.0.2.1\n").mtime(old),
+                .file("hosts", "192.0.2.2 image\n").mtime(old),
+            ],
+            extra: [
+                .dir("dev", [.file("placeholder", "under the mount")]).mode(0o700).mtime(old),
+                .dir("proc").mode(0o555).mtime(old), .dir("sys").mode(0o555).mtime(old),
+                .dir("in", [.file("hidden", "under the bind")]).mtime(old),
+            ])
+        let step = try Self.run(
+            in: tree, ["--mount", tree.outside + ":/in"],
+            ["sh", "-c", "test ! -e /dev/placeholder && test ! -e /in/hidden && cat /etc/hosts > /out/hosts"])
+        try #require(step.result.status == 0, "\(step.result.stderr)")
+        #expect(try Self.contents(tree.path("out/hosts")) == (try Self.contents("/etc/hosts")))
+        // Everything else, the mount points and what is under them included, is as it was.
+        try step.expectChanges(["/out", "/out/hosts"])
+        #expect(step.after.objects[Array("dev/placeholder".utf8)] != nil)
+    }
+
+    @Test("the host directory bound at /in is written through, and nothing under it is in the journal")
+    func boundDirectoryWrittenThrough() throws {
+        let tree = try Self.rootfs()
+        try tree.materialise([.file("old", "before\n")], in: tree.outside)
+        let readOnly = tree.base + "/read-only"
+        try FileManager.default.createDirectory(atPath: readOnly, withIntermediateDirectories: false)
+        let hostBefore = try TreeSnapshot.take(tree.outside)
+        let step = try Self.run(
+            in: tree, ["--mount", tree.outside + ":/in", "--mount", readOnly + ":/ro:ro"],
+            [
+                "sh", "-c",
+                "echo after > /in/old && echo new > /in/new && mkdir /in/sub && ! (echo x > /ro/f) 2>/dev/null && touch /out/ran",
+            ])
+        try #require(step.result.status == 0, "\(step.result.stderr)")
+        let onHost = hostBefore.differences(to: try TreeSnapshot.take(tree.outside)).map(\.description)
+        #expect(Set(onHost) == ["changed /old (size, mtime, content)", "added /new", "added /sub"], "\(onHost)")
+        #expect(try Self.contents(tree.outside + "/old") == "after\n")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: readOnly).isEmpty, "a :ro mount was written")
+        try step.expectChanges(["/out", "/out/ran"])
+    }
+
+    @Test(
+        "--user is looked up in the root file system's /etc/passwd and /etc/group, names or numbers",
+        arguments: [
+            ([], "0\n0\n"), (["--user", "builder"], "1000\n1000\n"), (["--user", "1000:1000"], "1000\n1000\n"),
+            (["--user", "nobody"], "65534\n65534\n"), (["--user", "builder:nogroup"], "1000\n65534\n"),
+        ])
+    func userLookedUp(options: [String], expected: String) throws {
+        let tree = try Self.rootfs()
+        let step = try Self.run(in: tree, options, ["sh", "-c", "id -u && id -g"])
+        #expect(step.result.status == 0, "\(step.result.stderr)")
+        #expect(step.result.stdout == expected)
+    }
+
+    @Test("an unknown user is one line naming it and /etc/passwd, before the command runs or anything is made")
+    func unknownUserRefused() throws {
+        let tree = try Self.rootfs()
+        let step = try Self.run(in: tree, ["--user", "ghost"], ["touch", "/out/ran"])
+        #expect(step.result.status == 125)
+        #expect(Self.isOneLine(step.result.stderr), "\(step.result.stderr)")
+        #expect(step.result.stderr.contains("'ghost'") && step.result.stderr.contains("/etc/passwd"))
+        #expect(step.realPaths.isEmpty, "the root file system changed: \(step.realPaths)")
+        #expect(!FileManager.default.fileExists(atPath: step.journal))
+    }
+
+    @Test("a missing --workdir is made, the command runs there, and its making is in the change set")
+    func workdirMade() throws {
+        let tree = try Self.rootfs()
+        let step = try Self.run(in: tree, ["--workdir", "/a/b"], ["pwd"])
+        #expect(step.result.status == 0, "\(step.result.stderr)")
+        #expect(step.result.stdout == "/a/b\n")
+        try step.expectChanges(["/a", "/a/b"])
+        #expect(try step.changes().changes.allSatisfy { $0.kind == "A" && $0.type == "dir" })
+    }
+
+    @Test(
+        "the command's environment is --env alone, with PATH and HOME supplied unless given",
+        arguments: [
+            (
+                ["--env", "GREETING=hello", "--env", "SPACED=a b=c"],
+                [
+                    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "GREETING=hello",
+                    "SPACED=a b=c", "HOME=/root",
+                ]
+            ),
+            (["--user", "builder", "--env", "PATH=/bin"], ["PATH=/bin", "HOME=/home/builder"]),
+            (
+                ["--env", "HOME=/elsewhere"],
+                ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/elsewhere"]
+            ),
+        ])
+    func environmentIsGivenOnly(options: [String], expected: [String]) throws {
+        let tree = try Self.rootfs()
+        let step = try Self.run(in: tree, options, ["env"], environment: ["CHANGEREC_RUN_TEST_LEAK": "from the host"])
+        #expect(step.result.status == 0, "\(step.result.stderr)")
+        #expect(step.result.stdout.split(separator: "\n").map(String.init).sorted() == expected.sorted())
+    }
+
+    @Test("a command not in the root file system exits 127 with one line, and nothing is left behind")
+    func commandNotFound() throws {
+        let tree = try Self.rootfs()
+        let step = try Self.run(in: tree, ["--mount", tree.outside + ":/in"], ["no-such-command"])
+        #expect(step.result.status == 127)
+        #expect(Self.isOneLine(step.result.stderr), "\(step.result.stderr)")
+        #expect(step.result.stderr.contains("no-such-command"))
+        #expect(step.realPaths.isEmpty, "the root file system changed: \(step.realPaths)")
+    }
+
+    @Test(
+        "a --rootfs that is not a directory, or is missing, is one line naming it and a non-zero exit",
+        arguments: [("etc/passwd", "is not a directory"), ("missing", "does not exist")])
+    func rootfsNotADirectory(relative: String, complaint: String) throws {
+        let tree = try Self.rootfs()
+        let rootfs = tree.path(relative)
+        let result = try Run.changerec(
+            ["run", "--rootfs", rootfs, "--journal", tree.base + "/step.journal", "--", "true"], directory: tree.base)
+        #expect(result.status == 125)
+        #expect(Self.isOneLine(result.stderr), "\(result.stderr)")
+        #expect(result.stderr.contains(rootfs) && result.stderr.contains(complaint), "\(result.stderr)")
+    }
+
+    @Test("the fanotify and inotify backends give the same change set for the same step, the oracle's")
+    func backendsAgree() throws {
+        let script = """
+            mkdir -p /out/d/e && echo 1 > /out/d/e/f && ln -s f /out/d/e/l && mv /out/d/e/f /out/d/e/g && \
+            rm /srv/gone && echo bbbb > /srv/edit && chmod 600 /srv/keep && mv /srv/moved /out/
+            """
+        var listings: [String: [String]] = [:]
+        for backend in ["fanotify", "inotify"] {
+            let tree = try Self.rootfs(extra: [
+                .dir("srv", [.file("gone", "x"), .file("keep", "k"), .file("edit", "aaaa"), .file("moved", "m")])
+            ])
+            let step = try Self.run(in: tree, ["--backend", backend], ["sh", "-c", script])
+            try #require(step.result.status == 0, "\(backend): \(step.result.stderr)")
+            try step.expectChanges([
+                "/out", "/out/d", "/out/d/e", "/out/d/e/g", "/out/d/e/l", "/out/moved", "/srv", "/srv/edit",
+                "/srv/gone", "/srv/keep", "/srv/moved",
+            ])
+            let changes = try step.changes()
+            #expect(changes.backend == backend)
+            listings[backend] = changes.changes.map {
+                "\($0.kind) /\(String(decoding: $0.path, as: UTF8.self)) \($0.type)"
+            }
+        }
+        #expect(listings["fanotify"] == listings["inotify"])
+    }
+
+    @Test(
+        "the command's exit status is changerec's, and a failing command gets no layer",
+        arguments: [("touch /out/ran; exit 3", Int32(3)), ("touch /out/ran; kill -9 $$", Int32(137))])
+    func exitStatusPassedThrough(script: String, status: Int32) throws {
+        let tree = try Self.rootfs()
+        let layout = tree.base + "/image"
+        let step = try Self.run(in: tree, ["--oci-layout", layout, "--tag", "t"], ["sh", "-c", script])
+        #expect(step.result.status == status, "\(step.result.stderr)")
+        #expect(step.result.stderr.contains("no layer written"), "\(step.result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: layout))
+        // The step is still recorded.
+        try step.expectChanges(["/out", "/out/ran"])
+    }
+
+    @Test("run as a user other than root is one line saying it needs root", .requiresProgram("/usr/bin/setpriv"))
+    func unprivilegedRefused() throws {
+        let tree = try Self.rootfs()
+        let before = try TreeSnapshot.take(tree.root)
+        let result = try Run.command([
+            "/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", Run.binary, "run", "--rootfs",
+            tree.root, "--", "touch", "/out/ran",
+        ])
+        #expect(result.status == 125)
+        #expect(Self.isOneLine(result.stderr), "\(result.stderr)")
+        #expect(result.stderr.contains("needs root"), "\(result.stderr)")
+        #expect(before.differences(to: try TreeSnapshot.take(tree.root)).isEmpty)
+    }
+}
