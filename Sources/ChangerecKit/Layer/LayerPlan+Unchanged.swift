@@ -31,9 +31,11 @@ extension LayerPlan {
         return (result, dropped)
     }
 
-    /// Everything a layer entry carries but the content: inode and link count are not in a layer.
+    /// Everything a layer entry carries but the content. Inode and link count are not in a layer, nor is
+    /// a directory's size (a file system's own bookkeeping, which a mount point made and removed moves).
     private static func sameMetadata(_ a: FinalState, _ b: FinalState) -> Bool {
-        a.type == b.type && a.permissions == b.permissions && a.uid == b.uid && a.gid == b.gid && a.size == b.size
+        a.type == b.type && a.permissions == b.permissions && a.uid == b.uid && a.gid == b.gid
+            && (a.type == .directory || a.size == b.size)
             && a.mtimeSeconds == b.mtimeSeconds && a.mtimeNanoseconds == b.mtimeNanoseconds && a.rdev == b.rdev
             && a.symlinkTarget == b.symlinkTarget && a.xattrDigest == b.xattrDigest
     }
