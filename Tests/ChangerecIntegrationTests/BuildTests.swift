@@ -23,7 +23,10 @@ struct BuildTests {
         /// `changerec build --context context --oci-layout image --tag TAG --rootfs rootfs ARGS`.
         func build(tag: String = "t", rootfs: String? = nil, _ arguments: [String] = []) throws -> RunResult {
             try Run.changerec(
-                ["build", "--context", context, "--oci-layout", layout, "--tag", tag, "--rootfs", rootfs ?? self.rootfs]
+                [
+                    "build", "--context", context, "--oci-layout", layout, "--tag", tag, "--rootfs",
+                    rootfs ?? self.rootfs,
+                ]
                     + arguments, directory: tree.base)
         }
 
@@ -36,8 +39,10 @@ struct BuildTests {
             }
             try BusyboxRootfs.make(in: source, etc: etc, extra: extra)
             let result = try Run.changerec(
-                ["record", "--quiet", "--root", empty, "--oci-layout", tree.base + "/base", "--tag", "busybox", "--",
-                    "cp", "-a", source + "/.", empty + "/"])
+                [
+                    "record", "--quiet", "--root", empty, "--oci-layout", tree.base + "/base", "--tag", "busybox", "--",
+                    "cp", "-a", source + "/.", empty + "/",
+                ])
             guard result.status == 0 else { throw TestFailure("making the base image failed: \(result.stderr)") }
         }
     }
@@ -76,7 +81,9 @@ struct BuildTests {
         return listing.stdout.split(separator: "\n").map(String.init)
     }
 
-    @Test("every supported instruction, from scratch: the image rebuilds the root file system and its config is as written")
+    @Test(
+        "every supported instruction, from scratch: the image rebuilds the root file system and its config is as written"
+    )
     func everyInstruction() throws {
         try #require(BusyboxRootfs.unavailableReason == nil, "\(BusyboxRootfs.unavailableReason ?? "")")
         let space = try Workspace(
@@ -129,12 +136,13 @@ struct BuildTests {
         // RUN, COPY and ADD make a layer each: 3 copies + 4 RUNs.
         #expect(image.layers.count == 7)
         let history = image.config.history ?? []
-        #expect(history.filter { $0.others["empty_layer"] == nil }.map(\.createdBy) == [
-            "COPY rootfs/ /", "ADD extra.txt /srv/", "COPY --chown=builder:builder --chmod=0640 config.txt ./",
-            "RUN echo \"$GREETING $APP\" > greeting && ln -s greeting link && mkdir -p /var/x && echo y > /var/x/f",
-            "RUN [\"/bin/sh\", \"-c\", \"id -u > /srv/app/uid-root\"]", "RUN id -u > /home/builder/uid",
-            "RUN rm /var/x/f && mv /srv/extra.txt /srv/moved.txt",
-        ])
+        #expect(
+            history.filter { $0.others["empty_layer"] == nil }.map(\.createdBy) == [
+                "COPY rootfs/ /", "ADD extra.txt /srv/", "COPY --chown=builder:builder --chmod=0640 config.txt ./",
+                "RUN echo \"$GREETING $APP\" > greeting && ln -s greeting link && mkdir -p /var/x && echo y > /var/x/f",
+                "RUN [\"/bin/sh\", \"-c\", \"id -u > /srv/app/uid-root\"]", "RUN id -u > /home/builder/uid",
+                "RUN rm /var/x/f && mv /srv/extra.txt /srv/moved.txt",
+            ])
         let config = try config(space)
         #expect(config["Env"] == .array([.string("APP=/srv/app"), .string("PATH=/bin")]))
         #expect(config["WorkingDir"] == .string("/srv/app"))
@@ -211,7 +219,8 @@ struct BuildTests {
         let image = try OCIImage.open(layout: first.layout, tag: "second")
         #expect(Array(image.layers.dropLast()).map(\.digest) == earlier.layers.map(\.digest))
         #expect(image.layers.count == earlier.layers.count + 1)
-        #expect(Array((image.config.history ?? []).prefix(earlier.config.history?.count ?? 0)) == earlier.config.history)
+        #expect(
+            Array((image.config.history ?? []).prefix(earlier.config.history?.count ?? 0)) == earlier.config.history)
         #expect(image.config.containerConfig["Cmd"] == .array([.string("cat"), .string("/out/first")]))
         #expect(image.config.containerConfig["Env"] == .array([.string("STAGE=first")]))
         // The first image is still whole under its own tag.
@@ -228,11 +237,16 @@ struct BuildTests {
                 RUN : >> /etc/lock && echo old-bytes > /data/same && touch -d @\(old) /data/same \\
                  && echo new-bytes > /data/rewritten && touch -d @\(old) /data/rewritten && echo new > /data/added
                 """)
-        try space.makeBase(etc: [.file("lock", "").mtime(old)], extra: [
-            .dir("data", [
-                .file("same", "old-bytes\n").mtime(old), .file("rewritten", "old-bytes\n").mtime(old),
-            ]).mtime(old),
-        ])
+        try space.makeBase(
+            etc: [.file("lock", "").mtime(old)],
+            extra: [
+                .dir(
+                    "data",
+                    [
+                        .file("same", "old-bytes\n").mtime(old), .file("rewritten", "old-bytes\n").mtime(old),
+                    ]
+                ).mtime(old)
+            ])
         let result = try space.build(["--compress", "none"])
         try #require(result.status == 0, "build failed: \(result.stderr)")
         // The journal saw all four; the layer holds the two real changes and their directory.
