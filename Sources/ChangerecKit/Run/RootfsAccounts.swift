@@ -66,7 +66,7 @@ struct RootfsAccounts {
     /// The home directory of root as the file system names it.
     var rootHome: String { users.first { $0.uid == 0 }?.home ?? "/root" }
 
-    private func group(_ text: String) throws(ChangerecError) -> UInt32 {
+    func group(_ text: String) throws(ChangerecError) -> UInt32 {
         if let number = UInt32(text) { return number }
         guard let named = groups.first(where: { $0.name == text }) else {
             throw ChangerecError(
