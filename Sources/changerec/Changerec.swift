@@ -26,7 +26,9 @@ struct Changerec: ParsableCommand {
                 changerec --oci-layout image --tag v1 -- sh -c 'apt-get install -y curl'
             """,
         version: version,
-        subcommands: [Record.self, Run.self, Build.self, Show.self, Changes.self, Diff.self, Layer.self, CopyInto.self],
+        subcommands: [
+            Record.self, Run.self, Build.self, Show.self, Changes.self, Diff.self, Layer.self, CopyInto.self,
+        ],
         defaultSubcommand: Record.self
     )
 

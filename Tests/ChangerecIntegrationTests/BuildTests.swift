@@ -140,7 +140,8 @@ struct BuildTests {
             history.filter { $0.others["empty_layer"] == nil }.map(\.createdBy) == [
                 "COPY rootfs/ /", "ADD extra.txt /srv/", "COPY --chown=builder:builder --chmod=0640 config.txt ./",
                 "RUN echo \"$GREETING $APP\" > greeting && ln -s greeting link && mkdir -p /var/x && echo y > /var/x/f && id -u > uid-root",
-                "RUN [\"/bin/busybox\", \"chown\", \"builder:builder\", \"/home/builder\"]", "RUN id -u > /home/builder/uid",
+                "RUN [\"/bin/busybox\", \"chown\", \"builder:builder\", \"/home/builder\"]",
+                "RUN id -u > /home/builder/uid",
                 "RUN rm /var/x/f && mv /srv/extra.txt /srv/moved.txt",
             ])
         let config = try config(space)
