@@ -181,6 +181,52 @@ struct RunTests {
     }
 
     @Test(
+        "writes through a --mount whose source is inside the root file system are the root file system's, and recorded",
+        arguments: ["fanotify", "inotify"])
+    func mountFromInsideRecorded(backend: String) throws {
+        let tree = try Self.rootfs()
+        let step = try Self.run(
+            in: tree, ["--backend", backend, "--mount", tree.path("out") + ":/in"],
+            ["sh", "-c", "echo through > /in/through && echo direct > /out/direct"])
+        try #require(step.result.status == 0, "\(step.result.stderr)")
+        try step.expectChanges(["/out", "/out/direct", "/out/through"])
+    }
+
+    @Test("a root file system whose /etc/resolv.conf is a symbolic link keeps it, and changerec says so in one line")
+    func resolvConfSymlinkKept() throws {
+        let tree = try Self.rootfs(etc: [.symlink("resolv.conf", "../run/resolv.conf")])
+        let step = try Self.run(in: tree, [], ["sh", "-c", "test -L /etc/resolv.conf && touch /out/ran"])
+        try #require(step.result.status == 0, "\(step.result.stderr)")
+        #expect(
+            step.result.stderr.contains(
+                "changerec: the step does not see the host's /etc/resolv.conf: the root file system's is a symlink\n"),
+            "\(step.result.stderr)")
+        try step.expectChanges(["/out", "/out/ran"])
+    }
+
+    @Test(
+        "a mount point behind a symbolic link, or of the wrong type, is refused in one line before the command runs, and nothing is left behind",
+        arguments: [
+            // A host directory on /l/b, where /l leads out of the root file system's /.
+            ([TreeSpec.symlink("l", "/out")], "/l/b", "is a symlink"),
+            // /proc as a file, where the step's proc file system needs a directory.
+            ([.file("proc")], nil, "is a regular"),
+            // A host file on /data, a directory.
+            ([.dir("data")], "/data", "is a directory"),
+        ])
+    func unsafeMountPointRefused(extra: [TreeSpec], destination: String?, complaint: String) throws {
+        let tree = try Self.rootfs(extra: extra)
+        try tree.materialise([.file("source", "x")], in: tree.outside)
+        let source = destination == "/data" ? tree.outside + "/source" : tree.outside
+        let bound = destination.map { ["--mount", source + ":" + $0] } ?? []
+        let step = try Self.run(in: tree, bound, ["touch", "/out/ran"])
+        #expect(step.result.status == 125)
+        #expect(Self.isOneLine(step.result.stderr), "\(step.result.stderr)")
+        #expect(step.result.stderr.contains(complaint), "\(step.result.stderr)")
+        #expect(step.realPaths.isEmpty, "the root file system changed: \(step.realPaths)")
+    }
+
+    @Test(
         "--user is looked up in the root file system's /etc/passwd and /etc/group, names or numbers",
         arguments: [
             ([], "0\n0\n"), (["--user", "builder"], "1000\n1000\n"), (["--user", "1000:1000"], "1000\n1000\n"),
