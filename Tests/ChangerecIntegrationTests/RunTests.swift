@@ -107,6 +107,61 @@ struct RunTests {
         #expect(!entries.contains { $0.contains(".wh.") }, "no whiteout for a mount point: \(entries)")
     }
 
+    @Test(
+        "the step sees /proc, a minimal /dev, a read-only /sys, the host's resolv.conf and hosts read-only, and each --mount"
+    )
+    func stepMounts() throws {
+        let tree = try Self.rootfs()
+        let readOnly = tree.base + "/read-only"
+        try FileManager.default.createDirectory(atPath: readOnly, withIntermediateDirectories: false)
+        let step = try Self.run(
+            in: tree, ["--mount", tree.outside + ":/in", "--mount", readOnly + ":/ro:ro"],
+            [
+                "sh", "-c",
+                """
+                cat /proc/self/mounts && echo -- && \
+                for d in null zero full random urandom tty; do stat -c '%n %F %t:%T %a' /dev/$d; done && \
+                stat -c '%n %F %a' /dev/shm && stat -c '%N' /dev/ptmx /dev/fd /dev/stdin /dev/stdout /dev/stderr
+                """,
+            ])
+        try #require(step.result.status == 0, "\(step.result.stderr)")
+        let parts = step.result.stdout.components(separatedBy: "--\n")
+        try #require(parts.count == 2, "\(step.result.stdout)")
+        // Mount point → (type, options), the last mount on each point winning, as it does for the step.
+        var mounts: [String: (type: String, options: Set<String>)] = [:]
+        for line in parts[0].split(separator: "\n") {
+            let fields = line.split(separator: " ").map(String.init)
+            guard fields.count >= 4 else { continue }
+            mounts[fields[1]] = (fields[2], Set(fields[3].split(separator: ",").map(String.init)))
+        }
+        for (point, type, readOnly) in [
+            ("/proc", "proc", false), ("/dev", "tmpfs", false), ("/dev/pts", "devpts", false),
+            ("/dev/shm", "tmpfs", false), ("/sys", "sysfs", true), ("/in", nil, false), ("/ro", nil, true),
+            ("/etc/resolv.conf", nil, true), ("/etc/hosts", nil, true),
+        ] as [(String, String?, Bool)] {
+            let mount = try #require(mounts[point], "\(point) is not mounted: \(parts[0])")
+            if let type { #expect(mount.type == type, "\(point)") }
+            #expect(mount.options.contains(readOnly ? "ro" : "rw"), "\(point): \(mount.options)")
+        }
+        #expect(
+            parts[1] == """
+                /dev/null character special file 1:3 666
+                /dev/zero character special file 1:5 666
+                /dev/full character special file 1:7 666
+                /dev/random character special file 1:8 666
+                /dev/urandom character special file 1:9 666
+                /dev/tty character special file 5:0 666
+                /dev/shm directory 1777
+                '/dev/ptmx' -> 'pts/ptmx'
+                '/dev/fd' -> '/proc/self/fd'
+                '/dev/stdin' -> '/proc/self/fd/0'
+                '/dev/stdout' -> '/proc/self/fd/1'
+                '/dev/stderr' -> '/proc/self/fd/2'
+
+                """)
+        try step.expectChanges([])
+    }
+
     @Test("mount points made for the step are removed afterwards, and their parent directories keep their times")
     func madeMountPointsRemoved() throws {
         let hostsFile = "/etc/hosts"
