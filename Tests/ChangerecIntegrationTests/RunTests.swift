@@ -363,8 +363,11 @@ struct RunTests {
 
     @Test("the fanotify and inotify backends give the same change set for the same step, the oracle's")
     func backendsAgree() throws {
+        // No name is made and then renamed or removed: under load inotify may read its create event only
+        // after it is gone, and then the seal takes, on purpose, every file whose ctime is within a second
+        // of arming as possibly changed — all of this freshly made root file system.
         let script = """
-            mkdir -p /out/d/e && echo 1 > /out/d/e/f && ln -s f /out/d/e/l && mv /out/d/e/f /out/d/e/g && \
+            mkdir -p /out/d/e && echo 1 > /out/d/e/g && ln -s g /out/d/e/l && \
             rm /srv/gone && echo bbbb > /srv/edit && chmod 600 /srv/keep && mv /srv/moved /out/
             """
         var listings: [String: [String]] = [:]
