@@ -12,7 +12,7 @@ public enum BusyboxRootfs {
     /// The applets the tests call, each a link to `busybox` in `/bin`.
     public static let applets = [
         "sh", "id", "touch", "cat", "ls", "mkdir", "echo", "pwd", "env", "rm", "mv", "ln", "chmod", "printf",
-        "true", "kill", "test",
+        "true", "kill", "test", "stat",
     ]
 
     /// The modification time every declared directory gets: 2001-02-03 04:05:06 UTC.
