@@ -397,7 +397,9 @@ final class RecordingSession {
         }
         guard status.type == .directory else {
             throw ChangerecError(
-                .notADirectory, "ROOT '\(printable(given ?? path))' is not a directory; pass a directory with --root")
+                .notADirectory,
+                "ROOT '\(printable(given ?? path))' is not a directory; pass a directory (--root, or --rootfs for run and build)"
+            )
         }
         return path
     }

@@ -42,7 +42,7 @@ final class MountPoints {
                 guard status.type == wanted else {
                     throw ChangerecError(
                         .unsafePath,
-                        "cannot mount on '\(shown(ancestor))': it is a \(status.type) in the root file system, not a \(wanted == .regular ? "regular file" : "directory"); remove it or mount elsewhere"
+                        "cannot mount on '\(shown(ancestor))': it is a \(status.type == .regular ? "regular file" : "\(status.type)") in the root file system, not a \(wanted == .regular ? "regular file" : "directory"); remove it or mount elsewhere"
                     )
                 }
                 continue

@@ -10,19 +10,8 @@ extension RootfsAccounts {
         guard let userPart = parts.first, !userPart.isEmpty, parts.count < 2 || !parts[1].isEmpty else {
             throw ChangerecError(.usage, "--chown '\(spec)' is not USER or USER:GROUP")
         }
-        let uid: UInt32
-        var gid: UInt32
-        if let number = UInt32(userPart) {
-            uid = number
-            gid = number
-        } else if let named = users.first(where: { $0.name == userPart }) {
-            uid = named.uid
-            gid = named.gid
-        } else {
-            throw ChangerecError(
-                .usage, "user '\(userPart)' is not in the root file system's /etc/passwd; add it there or give a number"
-            )
-        }
+        let (uid, user) = try lookUp(userPart)
+        var gid = UInt32(userPart) != nil ? uid : user?.gid ?? uid
         if parts.count == 2 { gid = try group(parts[1]) }
         return (uid, gid)
     }

@@ -39,19 +39,7 @@ struct RootfsAccounts {
         guard let userPart = parts.first, !userPart.isEmpty, parts.count < 2 || !parts[1].isEmpty else {
             throw ChangerecError(.usage, "user '\(spec)' is not USER or USER:GROUP")
         }
-        let user: User?
-        let uid: UInt32
-        if let number = UInt32(userPart) {
-            uid = number
-            user = users.first { $0.uid == number }
-        } else if let named = users.first(where: { $0.name == userPart }) {
-            uid = named.uid
-            user = named
-        } else {
-            throw ChangerecError(
-                .usage, "user '\(userPart)' is not in the root file system's /etc/passwd; add it there or give a number"
-            )
-        }
+        let (uid, user) = try lookUp(userPart)
         var gid = user?.gid ?? 0
         var supplementary: [UInt32] = []
         if parts.count == 2 {
@@ -61,6 +49,19 @@ struct RootfsAccounts {
         }
         let all = [gid] + supplementary.filter { $0 != gid }
         return (IsolatedSpawn.Credentials(uid: uid, gid: gid, groups: all), user?.home ?? "/")
+    }
+
+    /// A user name or number: its uid and, when `/etc/passwd` has it, its entry.
+    ///
+    /// - Throws: `.usage` for a name that is not in `/etc/passwd` (a number needs no entry).
+    func lookUp(_ userPart: String) throws(ChangerecError) -> (uid: UInt32, user: User?) {
+        if let number = UInt32(userPart) { return (number, users.first { $0.uid == number }) }
+        guard let named = users.first(where: { $0.name == userPart }) else {
+            throw ChangerecError(
+                .usage, "user '\(userPart)' is not in the root file system's /etc/passwd; add it there or give a number"
+            )
+        }
+        return (named.uid, named)
     }
 
     /// The home directory of root as the file system names it.
