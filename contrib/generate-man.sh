@@ -26,7 +26,8 @@ def dashed(name):
 
 
 for name in sorted(os.listdir(source)):
-    if not name.endswith(".1") or name == "changerec.help.1":
+    # copy-into is internal to build (hidden from the help), so it gets no page either.
+    if not name.endswith(".1") or name in ("changerec.help.1", "changerec.copy-into.1"):
         continue
     lines = open(os.path.join(source, name)).read().split("\n")
     start = lines.index(".Sh DESCRIPTION") + 1
@@ -55,7 +56,7 @@ for name in sorted(os.listdir(source)):
         section += [".Sh EXAMPLES", ".Bd -literal -offset indent"] + examples + [".Ed"]
     body[at : at + 2] = section
     text = "\n".join(body)
-    text = re.sub(r"\.Xr changerec\.help 1 ,?\n", "", text)
+    text = re.sub(r"\.Xr changerec\.(help|copy-into) 1 ,?\n", "", text)
     text = re.sub(r"(\.Xr )changerec\.(\w+)", lambda m: m.group(1) + "changerec-" + m.group(2), text)
     text = re.sub(r"(\.Dt )CHANGEREC\.", r"\1CHANGEREC-", text)
     text = text.replace('.Nm "changerec ', '.Nm "changerec ')

@@ -11,7 +11,9 @@ struct Changerec: ParsableCommand {
             changerec -- CMD [ARGS...] runs CMD, watches ROOT (default: the current directory) while it \
             runs, and writes every change it makes to a journal in ROOT/.changerec/. From journals, \
             'show' prints one record by record, 'changes' lists what a step changed, 'diff' compares two \
-            steps or two runs, and 'layer' writes an OCI image layer.
+            steps or two runs, and 'layer' writes an OCI image layer. 'run' runs and records a step \
+            chrooted into a root file system, and 'build' makes an OCI image from a Containerfile, each \
+            layer from a recorded step.
 
             EXIT STATUS: the subcommand's; with none named, record's (the command's own status).
 
@@ -24,6 +26,8 @@ struct Changerec: ParsableCommand {
                 changerec diff .changerec/0001.journal .changerec/0002.journal
               Record a step and add its layer to an OCI image layout:
                 changerec --oci-layout image --tag v1 -- sh -c 'apt-get install -y curl'
+              Build an image from a Containerfile:
+                changerec build --oci-layout image --tag app
             """,
         version: version,
         subcommands: [

@@ -287,7 +287,7 @@ struct RenderingTests {
     /// prose cut short in the middle of a paragraph (what text wrapped at another width leaves).
     @Test(
         "every help reads well: lines that fit 80 columns, whole paragraphs, an EXAMPLES section",
-        arguments: ["", "record", "show", "changes", "diff", "layer"])
+        arguments: ["", "record", "run", "build", "show", "changes", "diff", "layer"])
     func helpReadsWell(subcommand: String) throws {
         let result = try Run.changerec((subcommand.isEmpty ? [] : [subcommand]) + ["--help"])
         #expect(result.status == 0)

@@ -6,6 +6,7 @@ import FoundationEssentials
 struct Build: ParsableCommand, FailureStatus {
     static let configuration = CommandConfiguration(
         abstract: "Build an OCI image from a Containerfile, every layer from a recorded step's journal.",
+        usage: "changerec build [-f <file>] [<options>] --oci-layout <dir>",
         discussion: """
             FROM is scratch or oci:LAYOUT[:TAG] (an OCI image layout, e.g. made by skopeo copy \
             docker://debian:12 oci:base:12), whose layers are applied to the root file system and whose \
@@ -27,7 +28,7 @@ struct Build: ParsableCommand, FailureStatus {
             EXAMPLES:
               skopeo copy docker://debian:12 oci:base:12
               changerec build -f Containerfile --oci-layout image --tag app
-              changerec build --build-arg VERSION=1.2 --rootfs rootfs --oci-layout image --tag app
+              changerec build --build-arg VERSION=1.2 --rootfs root --oci-layout image
               podman run --rm oci:image:app
             """)
 
