@@ -57,7 +57,8 @@ struct CommandLineTests {
         let result = try Run.changerec(["--root", tree.path("file"), "--", "/bin/true"], directory: tree.root)
         #expect(result.status != 0)
         #expect(
-            result.stderr == "changerec: ROOT '\(tree.path("file"))' is not a directory; pass a directory (--root, or --rootfs for run and build)\n"
+            result.stderr
+                == "changerec: ROOT '\(tree.path("file"))' is not a directory; pass a directory (--root, or --rootfs for run and build)\n"
         )
     }
 
