@@ -277,4 +277,23 @@ struct BuildTests {
         #expect(!result.stdout.contains("STEP 4/4"))
         #expect(try OCIImage.open(layout: space.layout, tag: "t").layers.count == 2)
     }
+
+    @Test(
+        "build as a user other than root is one line saying it needs root, before --rootfs is made",
+        .requiresProgram("/usr/bin/setpriv"))
+    func unprivilegedRefused() throws {
+        let space = try Workspace(containerfile: "FROM scratch\nCOPY Containerfile /\n")
+        // The temporary tree is root's: the unprivileged build gets a directory of its own to name.
+        let result = try Run.command(
+            [
+                "/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", Run.binary, "build", "-f",
+                space.context + "/Containerfile", "--context", space.context, "--oci-layout", space.layout,
+                "--rootfs", space.rootfs,
+            ], directory: "/")
+        #expect(result.status == 1)
+        #expect(
+            result.stderr.split(separator: "\n").count == 1 && result.stderr.contains("needs root"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: space.rootfs))
+        #expect(!FileManager.default.fileExists(atPath: space.layout))
+    }
 }

@@ -20,11 +20,22 @@ public struct ImageBuild {
     /// Plans the build (every refusal it can make before a step runs) and opens the layout.
     public init(_ request: ImageBuildRequest) throws(ChangerecError) {
         self.request = request
+        try Self.checkPrivileges()
         plan = try BuildPlan(
             request.containerfile, arguments: request.buildArguments, context: request.context)
         layout = try OCILayout(path: request.layout)
         for name in plan.unusedArguments {
             request.announce("changerec: warning: --build-arg \(name) is not used by any ARG")
+        }
+    }
+
+    /// Refuses to start without root: applying a base image (owners, device nodes) and every RUN need it.
+    public static func checkPrivileges() throws(ChangerecError) {
+        guard FileSystem.isPrivileged else {
+            throw ChangerecError(
+                .usage,
+                "changerec build needs root: its steps run in a mount namespace and chroot, and a base image's owners and devices need it; run it with sudo"
+            )
         }
     }
 

@@ -74,6 +74,7 @@ struct Build: ParsableCommand, FailureStatus {
     func run() throws {
         let ociLayout = layerArguments.ociLayout ?? ""
         let tag = layerArguments.imageTag
+        try ImageBuild.checkPrivileges()
         let containerfile = try readContainerfile()
         let copier = try FileSystem.symlinkTarget(of: Array("/proc/self/exe".utf8), in: .currentWorkingDirectory)
         let (root, temporary) = try prepareRootfs()
