@@ -82,10 +82,12 @@ struct ContextCopyTests {
                 [
                     .dir("sub", [.file("f", "deep\n").mode(0o600)]).mode(0o750).mtime(1_009_843_200),
                     .symlink("link", "sub/f"), .symlink("away", "/etc/shadow"), .file("top", "top\n"),
-                ])
+                ]
+            ).mode(0o700)
         ])
         try Self.copy(["src"], to: "/app", in: tree)
         #expect(!FileManager.default.fileExists(atPath: tree.path("app/src")))
+        #expect(try Self.status(tree.path("app")).permissions == 0o755, "the destination is made as its parents are")
         #expect(try Self.content(tree.path("app/top")) == "top\n")
         #expect(try Self.content(tree.path("app/sub/f")) == "deep\n")
         #expect(try Self.status(tree.path("app/sub/f")).permissions == 0o600)
