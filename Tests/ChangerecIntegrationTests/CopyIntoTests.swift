@@ -45,6 +45,23 @@ struct CopyIntoTests {
         #expect(try RecordedChanges(json: relisted.stdoutData).changes.map(\.description) == ["C /etc", "C /etc/motd"])
     }
 
+    @Test("a tree of more directories than the descriptor limit copies whole")
+    func manyDirectories() throws {
+        let tree = try TemporaryTree()
+        let context = tree.base + "/context"
+        let specs = (0..<800).map { TreeSpec.dir("d\($0)", [.file("f", "\($0)\n")]) }
+        try FileManager.default.createDirectory(atPath: context, withIntermediateDirectories: false)
+        try tree.materialise([.dir("src", specs)], in: context)
+        let result = try Run.command(
+            [
+                "/bin/sh", "-c", "ulimit -n 640 && exec \"$0\" \"$@\"", Run.binary, "copy-into", "--context", context,
+                "--rootfs", tree.root, "--destination", "/app/", "--", "src",
+            ], directory: tree.base)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tree.path("app")).count == 800)
+        #expect(try String(contentsOfFile: tree.path("app/d799/f"), encoding: .utf8) == "799\n")
+    }
+
     @Test("copy-into reports a failure as one line with status 1, and is not in the help")
     func failureAndHelp() throws {
         let tree = try TemporaryTree()

@@ -97,6 +97,16 @@ struct ContextCopyTests {
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: tree.path("app/away")) == "/etc/shadow")
     }
 
+    @Test("a copied directory goes through a link to a directory in the root file system, as into merged /usr")
+    func mergedUsr() throws {
+        let tree = try Self.tree(
+            context: [.dir("overlay", [.dir("bin", [.file("tool", "t\n")])])],
+            rootfs: [.dir("usr", [.dir("bin")]), .symlink("bin", "usr/bin")])
+        try Self.copy(["overlay"], to: "/", in: tree)
+        #expect(try Self.content(tree.path("usr/bin/tool")) == "t\n")
+        #expect(try Self.status(tree.path("bin")).type == .symlink, "the link stays a link")
+    }
+
     @Test("a wildcard copies every match, and more than one source needs a destination ending in '/'")
     func wildcards() throws {
         let tree = try Self.tree(context: [

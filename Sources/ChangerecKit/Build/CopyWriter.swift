@@ -119,7 +119,7 @@ final class CopyWriter {
                 "'\(shown.isEmpty ? "." : shown)' in the build context is the root file system; keep the root file system outside it"
             )
         }
-        let target = try directory(path)
+        _ = try directory(path)
         let entries: [DirectoryEntry]
         do {
             entries = try DirectoryReader.entries(of: source).sorted { $0.name.lexicographicallyPrecedes($1.name) }
@@ -127,8 +127,12 @@ final class CopyWriter {
             throw ChangerecError.system("read the build context's directory", path: shown, error)
         }
         for entry in entries {
-            try copyEntry(entry.name, of: source, shown: shown.isEmpty ? "" : shown + "/", into: target)
+            // Asked for again each time: the cache closes everything between entries once too many
+            // directories are open, so a tree of any size copies within the descriptor limit.
+            try copyEntry(entry.name, of: source, shown: shown.isEmpty ? "" : shown + "/", into: directory(path))
+            directories.trim()
         }
+        let target = try directory(path)
         if nested && made.contains(target.path) { try finish(target.descriptor, like: status, path: target.path) }
     }
 
