@@ -19,6 +19,9 @@ python3 - "$out" docs/man <<'EOF'
 import os, re, sys
 
 source, target = sys.argv[1], sys.argv[2]
+# Subcommands not for people get no page and no SEE ALSO entry: ArgumentParser's help, and the copy step
+# that build runs (shouldDisplay: false, which the plugin does not honour).
+hidden = ["help", "copy-into"]
 
 
 def dashed(name):
@@ -26,8 +29,7 @@ def dashed(name):
 
 
 for name in sorted(os.listdir(source)):
-    # copy-into is internal to build (hidden from the help), so it gets no page either.
-    if not name.endswith(".1") or name in ("changerec.help.1", "changerec.copy-into.1"):
+    if not name.endswith(".1") or name in ["changerec.%s.1" % command for command in hidden]:
         continue
     lines = open(os.path.join(source, name)).read().split("\n")
     start = lines.index(".Sh DESCRIPTION") + 1
@@ -56,7 +58,8 @@ for name in sorted(os.listdir(source)):
         section += [".Sh EXAMPLES", ".Bd -literal -offset indent"] + examples + [".Ed"]
     body[at : at + 2] = section
     text = "\n".join(body)
-    text = re.sub(r"\.Xr changerec\.(help|copy-into) 1 ,?\n", "", text)
+    for command in hidden:
+        text = re.sub(r"\.Xr changerec\.%s 1 ,?\n" % re.escape(command), "", text)
     text = re.sub(r"(\.Xr )changerec\.(\w+)", lambda m: m.group(1) + "changerec-" + m.group(2), text)
     text = re.sub(r"(\.Dt )CHANGEREC\.", r"\1CHANGEREC-", text)
     text = text.replace('.Nm "changerec ', '.Nm "changerec ')

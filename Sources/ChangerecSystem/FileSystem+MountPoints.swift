@@ -18,7 +18,8 @@ extension FileSystem {
 }
 
 extension FileSystem {
-    /// Everything `descriptor` holds from offset 0, for small files (configuration, not content).
+    /// Everything `descriptor` holds from offset 0, for small files (configuration, an image's JSON; not
+    /// content, which is streamed).
     public static func readAll(_ descriptor: FileDescriptor) throws(Errno) -> [UInt8] {
         var bytes: [UInt8] = []
         while true {

@@ -82,10 +82,12 @@ struct ContextCopyTests {
                 [
                     .dir("sub", [.file("f", "deep\n").mode(0o600)]).mode(0o750).mtime(1_009_843_200),
                     .symlink("link", "sub/f"), .symlink("away", "/etc/shadow"), .file("top", "top\n"),
-                ])
+                ]
+            ).mode(0o700)
         ])
         try Self.copy(["src"], to: "/app", in: tree)
         #expect(!FileManager.default.fileExists(atPath: tree.path("app/src")))
+        #expect(try Self.status(tree.path("app")).permissions == 0o755, "the destination is made as its parents are")
         #expect(try Self.content(tree.path("app/top")) == "top\n")
         #expect(try Self.content(tree.path("app/sub/f")) == "deep\n")
         #expect(try Self.status(tree.path("app/sub/f")).permissions == 0o600)
@@ -93,6 +95,16 @@ struct ContextCopyTests {
         #expect(sub.permissions == 0o750 && sub.mtimeSeconds == 1_009_843_200)
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: tree.path("app/link")) == "sub/f")
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: tree.path("app/away")) == "/etc/shadow")
+    }
+
+    @Test("a copied directory goes through a link to a directory in the root file system, as into merged /usr")
+    func mergedUsr() throws {
+        let tree = try Self.tree(
+            context: [.dir("overlay", [.dir("bin", [.file("tool", "t\n")])])],
+            rootfs: [.dir("usr", [.dir("bin")]), .symlink("bin", "usr/bin")])
+        try Self.copy(["overlay"], to: "/", in: tree)
+        #expect(try Self.content(tree.path("usr/bin/tool")) == "t\n")
+        #expect(try Self.status(tree.path("bin")).type == .symlink, "the link stays a link")
     }
 
     @Test("a wildcard copies every match, and more than one source needs a destination ending in '/'")

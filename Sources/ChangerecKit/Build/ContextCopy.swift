@@ -16,16 +16,17 @@ import SystemPackage
 ///   wildcard) needs a destination ending in `/`, as Docker requires.
 /// - A source directory's contents (not the directory itself) go into the destination directory. A source
 ///   file goes to `DEST/NAME` when the destination ends in `/` or is a directory, else to `DEST` itself.
-/// - Missing directories on the way to the destination are made with mode 0755 and the copy's owner, as
-///   BuildKit (fsutil's copy) and Buildah (imagebuilder's `--chown` parents) make them; directories that
-///   exist keep their owner, mode and time.
+/// - Missing directories on the way to the destination, and a missing destination directory, are made
+///   with mode 0755 and the copy's owner, as BuildKit (fsutil's copy) and Buildah (imagebuilder's
+///   `--chown` parents) make them; directories that exist keep their owner, mode and time.
 /// - Regular files keep their content, permission bits and modification time; directories inside a
 ///   source directory keep their permission bits and time; symbolic links inside a source directory are
 ///   copied as links, their target unchanged. ``mode`` (`--chmod`) replaces the permission bits of every
 ///   file and directory copied. Everything copied is owned by ``owner`` (`--chown`), or 0:0; a process
 ///   that is not root leaves its own ownership when no owner is given, since it could not give another.
 /// - An existing file at a destination is replaced atomically (written beside it under a temporary name,
-///   then renamed over it); a directory where a file must go, or a file where a directory must go, is an
+///   then renamed over it): a symbolic link the destination itself names is followed first, as `cp` in a
+///   chroot follows it, while a link met at `DEST/NAME` or inside a copied directory is replaced; a directory where a file must go, or a file where a directory must go, is an
 ///   error naming the path. Fifos, sockets and devices in the context are errors naming them.
 /// - Hard links in a source are copied as separate files; extended attributes are not copied.
 public struct ContextCopy: Sendable {

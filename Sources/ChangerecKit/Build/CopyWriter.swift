@@ -104,16 +104,22 @@ final class CopyWriter {
 
     /// Copies the entries of the context directory `source` into the directory `path`, recursively;
     /// `shown` is the source's path in the context, for messages (empty: the context itself).
-    func copyContents(of source: FileDescriptor, status: FileStatus, shown: String, into path: RelativePath)
-        throws(ChangerecError)
-    {
+    ///
+    /// - Parameters:
+    ///   - nested: `path` is a directory inside a copied directory, which (when this copy makes it) gets
+    ///     the source directory's bits, owner and time. The destination itself, like its missing parents,
+    ///     keeps 0755 and the copy's owner: a COPY copies a directory's contents, not the directory, and
+    ///     BuildKit makes the destination as it makes the parents (moby/buildkit#1941).
+    func copyContents(
+        of source: FileDescriptor, status: FileStatus, shown: String, into path: RelativePath, nested: Bool = false
+    ) throws(ChangerecError) {
         guard status.device != rootIdentity.device || status.inode != rootIdentity.inode else {
             throw ChangerecError(
                 .usage,
                 "'\(shown.isEmpty ? "." : shown)' in the build context is the root file system; keep the root file system outside it"
             )
         }
-        let target = try directory(path)
+        _ = try directory(path)
         let entries: [DirectoryEntry]
         do {
             entries = try DirectoryReader.entries(of: source).sorted { $0.name.lexicographicallyPrecedes($1.name) }
@@ -121,9 +127,13 @@ final class CopyWriter {
             throw ChangerecError.system("read the build context's directory", path: shown, error)
         }
         for entry in entries {
-            try copyEntry(entry.name, of: source, shown: shown.isEmpty ? "" : shown + "/", into: target)
+            // Asked for again each time: the cache closes everything between entries once too many
+            // directories are open, so a tree of any size copies within the descriptor limit.
+            try copyEntry(entry.name, of: source, shown: shown.isEmpty ? "" : shown + "/", into: directory(path))
+            directories.trim()
         }
-        if made.contains(target.path) { try finish(target.descriptor, like: status, path: target.path) }
+        let target = try directory(path)
+        if nested && made.contains(target.path) { try finish(target.descriptor, like: status, path: target.path) }
     }
 
     private func copyEntry(
@@ -144,7 +154,7 @@ final class CopyWriter {
         case .directory:
             let directory = try open(name, in: source, options: .directory, shown: shown)
             defer { FileSystem.close(directory) }
-            try copyContents(of: directory, status: status, shown: shown, into: path)
+            try copyContents(of: directory, status: status, shown: shown, into: path, nested: true)
         case .regular:
             let file = try open(name, in: source, options: [], shown: shown)
             defer { FileSystem.close(file) }

@@ -282,18 +282,10 @@ public final class OCILayout {
         guard (try? FileSystem.status(of: descriptor))?.type == .regular else {
             throw refusal(layout, shown + printable(name), "not a regular file")
         }
-        var bytes: [UInt8] = []
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
-        defer { buffer.deallocate() }
-        while true {
-            let count: Int
-            do {
-                count = try FileSystem.read(descriptor, into: buffer)
-            } catch {
-                throw ChangerecError.system("read", path: shownPath, error)
-            }
-            if count == 0 { return bytes }
-            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+        do {
+            return try FileSystem.readAll(descriptor)
+        } catch {
+            throw ChangerecError.system("read", path: shownPath, error)
         }
     }
 
