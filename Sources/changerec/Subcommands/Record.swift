@@ -47,20 +47,10 @@ struct Record: ParsableCommand, FailureStatus {
     )
     var force = false
 
-    @Option(
-        name: .long,
-        help: "Watcher backend: auto (fanotify where permitted, else inotify), fanotify (needs root) or inotify.",
-        completion: .list(["auto", "fanotify", "inotify"]))
-    var backend: String = "auto"
-
     @Flag(name: .long, help: "Wait for every descendant of the command, not only the command.")
     var wait = false
 
-    @Flag(name: .long, help: "Print nothing when the command ends.")
-    var quiet = false
-
-    @Flag(name: .long, help: "Print the change set as one JSON object on standard error instead of text.")
-    var json = false
+    @OptionGroup var step: StepArguments
 
     @Option(
         name: .long,
@@ -76,9 +66,6 @@ struct Record: ParsableCommand, FailureStatus {
     var command: [String] = []
 
     func validate() throws {
-        guard BackendChoice(rawValue: backend) != nil else {
-            throw ValidationError("unknown backend '\(backend)'; use auto, fanotify or inotify")
-        }
         if layerArguments.anyGiven && layer == nil && layerArguments.ociLayout == nil {
             throw ValidationError(
                 "--compress, --source-date-epoch and --tag apply to a layer: add --layer FILE or --oci-layout DIR")
@@ -91,7 +78,7 @@ struct Record: ParsableCommand, FailureStatus {
     func run() throws {
         // Invariant: validate() accepted the name.
         var request = RecordRequest(command: rawCommand())
-        request.backend = BackendChoice(rawValue: backend) ?? .auto
+        request.backend = step.backendChoice
         request.root = root.map(rawArgument)
         request.journal = journal.map(rawArgument)
         request.force = force
@@ -104,10 +91,10 @@ struct Record: ParsableCommand, FailureStatus {
             layerRequest.options = layerArguments.options
             request.layer = layerRequest
         }
-        if !quiet { request.announce = { StandardStreams.writeError("changerec: \($0)\n") } }
+        if !step.quiet { request.announce = { StandardStreams.writeError("changerec: \($0)\n") } }
 
         let outcome = try Recorder().record(request)
-        try StepReport(quiet: quiet, json: json, layer: layer, layerArguments: layerArguments).finish(outcome)
+        try StepReport(quiet: step.quiet, json: step.json, layer: layer, layerArguments: layerArguments).finish(outcome)
     }
 
     /// 127 for a command not found, 126 for one not executable, 125 for changerec's own failures.

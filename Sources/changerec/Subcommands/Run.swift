@@ -63,16 +63,7 @@ struct Run: ParsableCommand, FailureStatus {
     @Flag(name: .long, help: "Replace the --journal file if it exists (a regular file only).")
     var force = false
 
-    @Option(
-        name: .long, help: "Watcher backend: auto, fanotify or inotify.",
-        completion: .list(["auto", "fanotify", "inotify"]))
-    var backend: String = "auto"
-
-    @Flag(name: .long, help: "Print nothing when the command ends.")
-    var quiet = false
-
-    @Flag(name: .long, help: "Print the change set as one JSON object on standard error instead of text.")
-    var json = false
+    @OptionGroup var step: StepArguments
 
     @Option(
         name: .long,
@@ -86,9 +77,6 @@ struct Run: ParsableCommand, FailureStatus {
     var command: [String] = []
 
     func validate() throws {
-        guard BackendChoice(rawValue: backend) != nil else {
-            throw ValidationError("unknown backend '\(backend)'; use auto, fanotify or inotify")
-        }
         if layerArguments.anyGiven && layerArguments.ociLayout == nil {
             throw ValidationError("--compress, --source-date-epoch and --tag apply to a layer: add --oci-layout DIR")
         }
@@ -108,7 +96,7 @@ struct Run: ParsableCommand, FailureStatus {
 
     func run() throws {
         var request = RecordRequest(command: command.map { rawArgument($0) })
-        request.backend = BackendChoice(rawValue: backend) ?? .auto
+        request.backend = step.backendChoice
         request.root = rawArgument(rootfs)
         request.journal = journal.map(rawArgument)
         request.force = force
@@ -126,9 +114,9 @@ struct Run: ParsableCommand, FailureStatus {
             layerRequest.createdBy = createdBy
             request.layer = layerRequest
         }
-        if !quiet { request.announce = { StandardStreams.writeError("changerec: \($0)\n") } }
+        if !step.quiet { request.announce = { StandardStreams.writeError("changerec: \($0)\n") } }
         let outcome = try Recorder().record(request)
-        try StepReport(quiet: quiet, json: json, layer: nil, layerArguments: layerArguments).finish(outcome)
+        try StepReport(quiet: step.quiet, json: step.json, layer: nil, layerArguments: layerArguments).finish(outcome)
     }
 
     static func exitStatus(for error: ChangerecError) -> Int32 { Record.exitStatus(for: error) }
