@@ -121,7 +121,7 @@ public struct ImageBuild {
         recording.root = request.rootfs
         recording.backend = request.backend
         recording.isolation = isolation
-        recording.announce = request.announce
+        recording.announce = { [announce = request.announce] in announce("changerec: \($0)") }
         var layer = RecordLayerRequest()
         layer.ociLayout = request.layout
         layer.tag = request.tag

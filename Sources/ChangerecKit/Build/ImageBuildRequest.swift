@@ -15,8 +15,9 @@ public struct ImageBuildRequest: Sendable {
     /// The command that copies for COPY and ADD (changerec's hidden `copy-into`), which is recorded as a
     /// step like every RUN: the program and the arguments before its own.
     public var copyCommand: [[UInt8]]
-    /// Called with what a person following the build wants to see: each `STEP n/N:` line, the layer each
-    /// step made, a build argument no ARG uses.
+    /// Called with what a person following the build wants to see: each `STEP n/N:` line and the layer
+    /// each step made; and, beginning `changerec: `, warnings and notes (a build argument no ARG uses, a
+    /// host file a step does not see), which belong on standard error.
     public var announce: @Sendable (String) -> Void
 
     public init(

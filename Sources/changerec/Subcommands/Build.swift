@@ -83,8 +83,13 @@ struct Build: ParsableCommand, FailureStatus {
             containerfile: containerfile, context: try FileSystem.canonicalPath(rawArgument(context)),
             layout: ociLayout, tag: tag, rootfs: root, copyCommand: [copier, Array("copy-into".utf8)],
             announce: { line in
-                StandardStreams.writeOutput(line + "\n")
-                _ = StandardStreams.flushOutput()
+                if line.hasPrefix("changerec: ") {
+                    StandardStreams.writeError(line + "\n")
+                } else {
+                    StandardStreams.writeOutput(line + "\n")
+                    // Before the step's own output, which goes straight to the terminal.
+                    _ = StandardStreams.flushOutput()
+                }
             })
         request.backend = BackendChoice(rawValue: backend) ?? .auto
         request.layerOptions = layerArguments.options
