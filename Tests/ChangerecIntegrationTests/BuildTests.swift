@@ -94,6 +94,7 @@ struct BuildTests {
                 ARG GREETING=hello
                 COPY rootfs/ /
                 ADD extra.txt /srv/
+                ADD bundle.tgz /opt/bundle/
                 ENV APP=/srv/app PATH=/bin
                 WORKDIR $APP
                 COPY --chown=builder:builder --chmod=0640 config.txt ./
@@ -115,30 +116,40 @@ struct BuildTests {
         let context = space.context + "/rootfs"
         try FileManager.default.createDirectory(atPath: context, withIntermediateDirectories: false)
         try BusyboxRootfs.make(in: context)
+        // ADD extracts a local archive: a directory, a file and a link.
+        let bundle = space.tree.base + "/bundle"
+        try FileManager.default.createDirectory(atPath: bundle, withIntermediateDirectories: false)
+        try [.dir("lib", [.file("tool.conf", "tool\n").mode(0o640)]), .symlink("current", "lib")].materialise(
+            in: bundle)
+        let tarred = try Run.command(["/bin/tar", "-C", bundle, "-czf", space.context + "/bundle.tgz", "."])
+        try #require(tarred.status == 0, "\(tarred.stderr)")
 
         let result = try space.build(["--build-arg", "GREETING=bonjour"])
         try #require(result.status == 0, "build failed: \(result.stderr)\n\(result.stdout)")
         let steps = result.stdout.split(separator: "\n").filter { $0.hasPrefix("STEP ") }
-        #expect(steps.count == 20)
-        #expect(steps.first == "STEP 1/20: ARG BASE=scratch")
-        #expect(steps.last == "STEP 20/20: CMD echo hi")
+        #expect(steps.count == 21)
+        #expect(steps.first == "STEP 1/21: ARG BASE=scratch")
+        #expect(steps.last == "STEP 21/21: CMD echo hi")
 
         let rootfs = space.rootfs
         #expect(try String(contentsOfFile: rootfs + "/srv/app/greeting", encoding: .utf8) == "bonjour /srv/app\n")
         #expect(try String(contentsOfFile: rootfs + "/home/builder/uid", encoding: .utf8) == "1000\n")
         #expect(try String(contentsOfFile: rootfs + "/srv/app/uid-root", encoding: .utf8) == "0\n")
+        #expect(try String(contentsOfFile: rootfs + "/opt/bundle/current/tool.conf", encoding: .utf8) == "tool\n")
+        #expect(!FileManager.default.fileExists(atPath: rootfs + "/opt/bundle/bundle.tgz"))
         let copied = try FileManager.default.attributesOfItem(atPath: rootfs + "/srv/app/config.txt")
         #expect((copied[.posixPermissions] as? Int) == 0o640)
         #expect((copied[.ownerAccountID] as? Int) == 1000)
         try expectImageEqualsRootfs(space)
 
         let image = try OCIImage.open(layout: space.layout, tag: "t")
-        // RUN, COPY and ADD make a layer each: 3 copies + 4 RUNs.
-        #expect(image.layers.count == 7)
+        // RUN, COPY and ADD make a layer each: 4 copies + 4 RUNs.
+        #expect(image.layers.count == 8)
         let history = image.config.history ?? []
         #expect(
             history.filter { $0.others["empty_layer"] == nil }.map(\.createdBy) == [
-                "COPY rootfs/ /", "ADD extra.txt /srv/", "COPY --chown=builder:builder --chmod=0640 config.txt ./",
+                "COPY rootfs/ /", "ADD extra.txt /srv/", "ADD bundle.tgz /opt/bundle/",
+                "COPY --chown=builder:builder --chmod=0640 config.txt ./",
                 "RUN echo \"$GREETING $APP\" > greeting && ln -s greeting link && mkdir -p /var/x && echo y > /var/x/f && id -u > uid-root",
                 "RUN [\"/bin/busybox\", \"chown\", \"builder:builder\", \"/home/builder\"]",
                 "RUN id -u > /home/builder/uid",

@@ -251,26 +251,117 @@ struct ContextCopyTests {
                 == "'src/pipe' in the build context is a fifo; only files, directories and links copy")
     }
 
-    @Test("ADD refuses a local archive by its content, before anything is copied, and accepts other files")
-    func archives() throws {
+    @Test("ADD's check before any step: bzip2 and xz archives, and --chown or --chmod on an archive, are refused")
+    func archiveChecks() throws {
         var tar = [UInt8](repeating: 0, count: 512)
         tar.replaceSubrange(257..<262, with: Array("ustar".utf8))
         let tree = try Self.tree(context: [
-            .file(bytes: Array("data.tgz".utf8), [0x1F, 0x8B, 0x08, 0x00]), .file(bytes: Array("plain.bin".utf8), tar),
+            .file(bytes: Array("plain.bin".utf8), tar),
             .file(bytes: Array("data.zst".utf8), [0x28, 0xB5, 0x2F, 0xFD, 0x00]), .file("notes.txt", "text\n"),
+            .file(bytes: Array("data.tbz".utf8), Array("BZh91AY".utf8)),
+            .file(bytes: Array("data.txz".utf8), [0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00, 0x00]),
             .dir("dir", [.file(bytes: Array("inner.gz".utf8), [0x1F, 0x8B])]),
         ])
         let context = Array((tree.base + "/context").utf8)
-        for (source, name) in [("*.tgz", "data.tgz"), ("plain.bin", "plain.bin"), ("data.zst", "data.zst")] {
+        // A real tar.gz, and a gzip file that holds no tar (Docker copies that one as it is).
+        for command in [
+            "tar -C \(tree.base)/context -czf \(tree.base)/context/data.tgz notes.txt",
+            "gzip -c \(tree.base)/context/notes.txt > \(tree.base)/context/notes.txt.gz",
+        ] {
+            let made = try Run.command(["/bin/sh", "-c", command])
+            try #require(made.status == 0, "\(made.stderr)")
+        }
+        func check(_ sources: [String], chown: String? = nil, chmod: String? = nil) throws(ChangerecError) {
+            try ContextCopy.checkArchives(
+                context: context, sources: sources.map { Array($0.utf8) }, chown: chown, chmod: chmod)
+        }
+        // tar, tar.gz and tar.zst extract; files and directories copy.
+        try check(["notes.txt", "*.tgz", "plain.bin", "data.zst", "dir"])
+        for name in ["data.tbz", "data.txz"] {
             #expect(
                 throws: ChangerecError(
-                    .usage, "ADD of a local archive ('\(name)') is not supported: COPY it and extract it in a RUN step")
-            ) {
-                try ContextCopy.refuseArchives(
-                    context: context, sources: [Array("notes.txt".utf8), Array(source.utf8)])
-            }
+                    .usage,
+                    "ADD of '\(name)', a bzip2 or xz archive, is not supported (changerec extracts tar, tar.gz and tar.zst): COPY it and extract it in a RUN step"
+                )
+            ) { try check(["notes.txt", name]) }
         }
-        try ContextCopy.refuseArchives(context: context, sources: [Array("notes.txt".utf8), Array("dir".utf8)])
+        #expect(
+            throws: ChangerecError(
+                .usage,
+                "ADD extracts 'data.tgz', whose entries keep the archive's owners and modes: --chown and --chmod do not apply; set them in a RUN step"
+            )
+        ) { try check(["data.tgz"], chmod: "0644") }
+        try check(["notes.txt", "notes.txt.gz"], chown: "0:0")
+    }
+
+    @Test("ADD extracts a tar.gz into the destination with its modes, owners, times and links, inside it only")
+    func archiveExtracted() throws {
+        let tree = try Self.tree(context: [], rootfs: [.dir("opt")])
+        let source = tree.base + "/archive-source"
+        try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: false)
+        try tree.materialise(
+            [
+                .dir("app", [.file("run.sh", "#!/bin/sh\n").mode(0o755).mtime(1_000_000_000)]).mtime(1_000_000_000),
+                .symlink("escape", "/../../outside-marker"), .file("data", "bytes\n").mode(0o600),
+            ], in: source)
+        let made = try Run.command([
+            "/bin/tar", "-C", source, "--owner=1234", "--group=5678", "-czf", tree.base + "/context/bundle.tgz", ".",
+        ])
+        try #require(made.status == 0, "\(made.stderr)")
+        var copy = ContextCopy(
+            context: Array((tree.base + "/context").utf8), sources: [Array("bundle.tgz".utf8)],
+            rootfs: Array(tree.root.utf8), destination: Array("/opt/bundle/".utf8))
+        copy.extractsArchives = true
+        try copy.run()
+        let root = tree.root + "/opt/bundle"
+        #expect(try String(contentsOfFile: root + "/app/run.sh", encoding: .utf8) == "#!/bin/sh\n")
+        let script = try FileManager.default.attributesOfItem(atPath: root + "/app/run.sh")
+        #expect((script[.posixPermissions] as? Int) == 0o755)
+        #expect((script[.modificationDate] as? Date)?.timeIntervalSince1970 == 1_000_000_000)
+        if getuid() == 0 {
+            #expect((script[.ownerAccountID] as? Int) == 1234)
+            #expect((script[.groupOwnerAccountID] as? Int) == 5678)
+        }
+        #expect((try FileManager.default.attributesOfItem(atPath: root + "/data")[.posixPermissions] as? Int) == 0o600)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: root + "/escape") == "/../../outside-marker")
+        #expect(!FileManager.default.fileExists(atPath: tree.base + "/outside-marker"))
+        // A gzip file that holds no tar is copied as it is, even by ADD.
+        let gzipped = try Run.command(["/bin/sh", "-c", "printf 'not a tar' | gzip -c > \(tree.base)/context/note.gz"])
+        try #require(gzipped.status == 0)
+        var note = ContextCopy(
+            context: Array((tree.base + "/context").utf8), sources: [Array("note.gz".utf8)],
+            rootfs: Array(tree.root.utf8), destination: Array("/opt/".utf8))
+        note.extractsArchives = true
+        try note.run()
+        #expect(
+            FileManager.default.contents(atPath: tree.root + "/opt/note.gz")
+                == FileManager.default.contents(atPath: tree.base + "/context/note.gz"))
+        // Without the flag (COPY) the archive is copied as it is.
+        let plain = ContextCopy(
+            context: Array((tree.base + "/context").utf8), sources: [Array("bundle.tgz".utf8)],
+            rootfs: Array(tree.root.utf8), destination: Array("/opt/".utf8))
+        try plain.run()
+        #expect(
+            FileManager.default.contents(atPath: tree.root + "/opt/bundle.tgz")?.starts(with: [0x1F, 0x8B]) == true)
+    }
+
+    @Test("ADD refuses an archive entry named '.wh.', which an image layer would read as a deletion")
+    func archiveWhiteoutRefused() throws {
+        let tree = try Self.tree(context: [], rootfs: [])
+        let source = tree.base + "/archive-source"
+        try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: false)
+        try tree.materialise([.file(".wh.gone", "")], in: source)
+        let made = try Run.command(["/bin/tar", "-C", source, "-cf", tree.base + "/context/bundle.tar", "."])
+        try #require(made.status == 0, "\(made.stderr)")
+        var copy = ContextCopy(
+            context: Array((tree.base + "/context").utf8), sources: [Array("bundle.tar".utf8)],
+            rootfs: Array(tree.root.utf8), destination: Array("/x/".utf8))
+        copy.extractsArchives = true
+        #expect {
+            try copy.run()
+        } throws: { error in
+            ((error as? ChangerecError)?.message ?? "").contains("'.wh.")
+        }
     }
 
     @Test("a build context that holds the root file system is refused instead of copied into itself")

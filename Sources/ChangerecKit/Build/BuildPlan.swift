@@ -25,7 +25,7 @@ public struct BuildPlan: Sendable {
     public var unusedArguments: [String]
 
     /// - Parameter arguments: `--build-arg`s.
-    /// - Parameter context: where ADD's sources are, to refuse local archives before anything runs.
+    /// - Parameter context: where ADD's sources are, to check the archives it extracts before anything runs.
     public init(_ containerfile: Containerfile, arguments: [String: String], context: [UInt8])
         throws(ChangerecError)
     {
@@ -50,7 +50,9 @@ public struct BuildPlan: Sendable {
                 scope.shell = shell
             case .add(let copy):
                 do {
-                    try ContextCopy.refuseArchives(context: context, sources: copy.sources.map { Array($0.utf8) })
+                    try ContextCopy.checkArchives(
+                        context: context, sources: copy.sources.map { Array($0.utf8) }, chown: copy.chown,
+                        chmod: copy.chmod)
                 } catch {
                     throw ChangerecError(
                         error.code, "\(instruction.file):\(instruction.line): \(error.message)", errno: error.errno)

@@ -2,14 +2,16 @@ import ChangerecSystem
 import SystemPackage
 
 extension ContextCopy {
-    /// Refuses an ADD whose sources include a local archive, which Docker would extract: changerec does
-    /// not extract, and copying it instead would build a different image without a word. Called before
-    /// any step runs. An archive is recognised by its content, as Docker recognises it: the gzip, bzip2,
-    /// xz or zstd magic at the start, or `ustar` at offset 257 (a plain tar). Directories are not looked
-    /// into (Docker extracts only a source that is itself an archive).
+    /// Checks, before any step runs, what ADD will extract: a source that is a local archive (recognised
+    /// by its content, as Docker recognises it) must be a tar, plain or compressed with gzip or zstd —
+    /// bzip2 and xz are refused — and takes no `--chown` or `--chmod` (its entries keep the archive's).
+    /// Directories are not looked into: Docker extracts only a source that is itself an archive.
     ///
-    /// - Throws: `ChangerecError(.usage, …)` naming the first archive, or a source that is missing.
-    public static func refuseArchives(context: [UInt8], sources: [[UInt8]]) throws(ChangerecError) {
+    /// - Throws: `ChangerecError(.usage, …)` naming the first archive that cannot be extracted as asked,
+    ///   or a source that is missing.
+    public static func checkArchives(context: [UInt8], sources: [[UInt8]], chown: String?, chmod: String?)
+        throws(ChangerecError)
+    {
         let contextDirectory = try openDirectory(context, what: "build context")
         defer { FileSystem.close(contextDirectory) }
         for source in sources {
@@ -19,32 +21,63 @@ extension ContextCopy {
                 guard try sourceStatus(path, shown: shown, in: contextDirectory).type == .regular else { continue }
                 let file = try openSource(path, shown: shown, in: contextDirectory, options: [])
                 defer { FileSystem.close(file) }
-                let head: [UInt8]
-                do {
-                    head = try FileSystem.read(file, count: 262, at: 0)
-                } catch {
-                    throw ChangerecError.system(
-                        "read the build context's", path: shown, error)
-                }
-                if isArchive(head) {
+                guard try archiveFormat(file, shown: shown) != nil else { continue }
+                if chown != nil || chmod != nil {
                     throw ChangerecError(
                         .usage,
-                        "ADD of a local archive ('\(shown)') is not supported: COPY it and extract it in a RUN step"
+                        "ADD extracts '\(shown)', whose entries keep the archive's owners and modes: --chown and --chmod do not apply; set them in a RUN step"
                     )
                 }
             }
         }
     }
 
-    /// Whether the first bytes of a file are those of an archive Docker's ADD extracts.
-    static func isArchive(_ head: [UInt8]) -> Bool {
-        let magics: [[UInt8]] = [
-            [0x1F, 0x8B],  // gzip
-            [0x42, 0x5A, 0x68],  // bzip2: "BZh"
-            [0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00],  // xz
-            [0x28, 0xB5, 0x2F, 0xFD],  // zstd
-        ]
-        if magics.contains(where: { head.starts(with: $0) }) { return true }
-        return head.count >= 262 && head[257..<262].elementsEqual("ustar".utf8)
+    /// The format of an archive ADD extracts, from the file's first bytes; `nil` for a file that is not an
+    /// archive (copied as it is).
+    ///
+    /// - Throws: `ChangerecError(.usage, …)` for a bzip2 or xz archive, which changerec cannot decompress.
+    static func archiveFormat(_ file: FileDescriptor, shown: String) throws(ChangerecError) -> LayerFormat? {
+        let head: [UInt8]
+        do {
+            head = try FileSystem.read(file, count: 262, at: 0)
+        } catch {
+            throw ChangerecError.system("read the build context's", path: shown, error)
+        }
+        // A compressed file is an archive only if what it holds is a tar (Docker copies a plain `.gz`).
+        if head.starts(with: [0x1F, 0x8B]) { return try holdsTar(file, .gzip, shown: shown) ? .gzip : nil }
+        if head.starts(with: [0x28, 0xB5, 0x2F, 0xFD]) { return try holdsTar(file, .zstd, shown: shown) ? .zstd : nil }
+        if head.starts(with: [0x42, 0x5A, 0x68]) || head.starts(with: [0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]) {
+            throw ChangerecError(
+                .usage,
+                "ADD of '\(shown)', a bzip2 or xz archive, is not supported (changerec extracts tar, tar.gz and tar.zst): COPY it and extract it in a RUN step"
+            )
+        }
+        return isTarHeader(head) ? .tar : nil
+    }
+
+    /// Whether `bytes` begin with a tar header: `ustar` at offset 257, as POSIX and GNU tar write it.
+    private static func isTarHeader(_ bytes: [UInt8]) -> Bool {
+        bytes.count >= 262 && bytes[257..<262].elementsEqual("ustar".utf8)
+    }
+
+    /// Whether the compressed `file` decompresses to a tar; one that is damaged is taken for a plain file.
+    private static func holdsTar(_ file: FileDescriptor, _ format: LayerFormat, shown: String) throws(ChangerecError)
+        -> Bool
+    {
+        let copy: FileDescriptor
+        do {
+            copy = try file.duplicate()
+        } catch {
+            throw ChangerecError(.system, "cannot read '\(shown)' in the build context: \(error)")
+        }
+        // The copy shares the file offset: it starts at 0, and is put back there for whoever reads next.
+        _ = try? copy.seek(offset: 0, from: .start)
+        defer { _ = try? file.seek(offset: 0, from: .start) }
+        let stream = try LayerStream(descriptor: copy, format: format, shown: shown)
+        var head: [UInt8] = []
+        while head.count < 262, let chunk = try? stream.next() {
+            head += chunk.prefix(262 - head.count)
+        }
+        return isTarHeader(head)
     }
 }

@@ -29,6 +29,9 @@ import SystemPackage
 ///   chroot follows it, while a link met at `DEST/NAME` or inside a copied directory is replaced; a directory where a file must go, or a file where a directory must go, is an
 ///   error naming the path. Fifos, sockets and devices in the context are errors naming them.
 /// - Hard links in a source are copied as separate files; extended attributes are not copied.
+/// - With ``extractsArchives`` (ADD), a source file that is a tar archive, plain or compressed with gzip
+///   or zstd, is extracted into the destination directory instead (``ImageApplier/extract(archive:format:into:shown:)``):
+///   entries keep the archive's modes, owners and times, and every name resolves inside the destination.
 public struct ContextCopy: Sendable {
     /// Host path of the build context directory.
     public var context: [UInt8]
@@ -45,6 +48,8 @@ public struct ContextCopy: Sendable {
     public var owner: String?
     /// `--chmod`, already parsed (``OctalMode/permissions(parsing:)``); `nil` keeps the sources' bits.
     public var mode: UInt32?
+    /// ADD: extract a source that is a local tar archive into the destination instead of copying it.
+    public var extractsArchives = false
 
     public init(
         context: [UInt8], sources: [[UInt8]], rootfs: [UInt8], destination: [UInt8],
@@ -106,6 +111,12 @@ public struct ContextCopy: Sendable {
         case .regular:
             let file = try Self.openSource(path, shown: shown, in: contextDirectory, options: [])
             defer { FileSystem.close(file) }
+            if extractsArchives, let format = try Self.archiveFormat(file, shown: shown) {
+                let into = try writer.directory(writer.resolved(target))
+                try ImageApplier.extract(
+                    archive: file, format: format, into: into.descriptor, shown: "archive '\(shown)'")
+                return
+            }
             let name = components.last ?? []
             let (parent, finalName) =
                 intoDirectory

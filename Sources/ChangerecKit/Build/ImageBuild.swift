@@ -66,8 +66,10 @@ public struct ImageBuild {
                 manifest = recorded.manifest
                 journals.append(recorded.journal)
             case .copy(let copy), .add(let copy):
+                let extracts = if case .add = instruction.operation { true } else { false }
                 let recorded = try record(
-                    copyCommand(copy, step: step), isolation: nil, instruction: instruction, tree: &tree)
+                    copyCommand(copy, step: step, extractingArchives: extracts), isolation: nil,
+                    instruction: instruction, tree: &tree)
                 manifest = recorded.manifest
                 journals.append(recorded.journal)
             case .arg:
@@ -195,13 +197,14 @@ public struct ImageBuild {
         }
     }
 
-    /// COPY and ADD: changerec's own `copy-into`, recorded like any other step.
-    private func copyCommand(_ copy: CopyOperation, step: BuildPlan.Step) -> [[UInt8]] {
+    /// COPY and ADD: changerec's own `copy-into`, recorded like any other step; ADD extracts archives.
+    private func copyCommand(_ copy: CopyOperation, step: BuildPlan.Step, extractingArchives: Bool) -> [[UInt8]] {
         var arguments = ["--context", String(decoding: request.context, as: UTF8.self)]
         arguments += ["--rootfs", String(decoding: request.rootfs, as: UTF8.self)]
         arguments += ["--destination", copy.destination, "--workdir", step.workingDirectory]
         if let chown = copy.chown { arguments += ["--chown", chown] }
         if let chmod = copy.chmod { arguments += ["--chmod", chmod] }
+        if extractingArchives { arguments.append("--extract-archives") }
         arguments += ["--"] + copy.sources
         return request.copyCommand + arguments.map { Array($0.utf8) }
     }

@@ -104,11 +104,36 @@ public enum ImageApplier {
         return try stream.finish()
     }
 
+    /// Extracts the tar archive `archive` (of format `format`) into `directory`, as ADD extracts a local
+    /// archive: entries with their modes, owners, times, links and xattrs, every name resolved inside
+    /// `directory` (an absolute link on the way starts again there; `..` never climbs above it). A name
+    /// beginning `.wh.` is refused: in an image layer it would be a deletion.
+    public static func extract(
+        archive: FileDescriptor, format: LayerFormat, into directory: FileDescriptor, shown: String
+    ) throws(ChangerecError) {
+        // The stream closes what it reads: it gets a descriptor of its own, the caller keeps `archive`.
+        let copy: FileDescriptor
+        do {
+            copy = try archive.duplicate()
+        } catch {
+            throw ChangerecError(.system, "cannot read \(shown): \(error)", errno: error as? Errno)
+        }
+        // A duplicate shares the file offset: read from the start whatever read `archive` before.
+        _ = try? copy.seek(offset: 0, from: .start)
+        let stream = try LayerStream(descriptor: copy, format: format, shown: shown)
+        var state = TreeState()
+        try apply(
+            stream, directories: RootDirectories(root: directory), state: &state, shown: shown, readsWhiteouts: false)
+        _ = try stream.finish()
+    }
+
     private static func apply(
-        _ stream: LayerStream, directories: RootDirectories, state: inout TreeState, shown: String
+        _ stream: LayerStream, directories: RootDirectories, state: inout TreeState, shown: String,
+        readsWhiteouts: Bool = true
     ) throws(ChangerecError) {
         let reader = TarReader(stream: stream)
-        let application = LayerApplication(directories: directories, state: state, shown: shown)
+        let application = LayerApplication(
+            directories: directories, state: state, shown: shown, readsWhiteouts: readsWhiteouts)
         state = TreeState()  // the application holds the only copy while it changes it
         while let entry = try reader.next() {
             try application.apply(entry, from: reader)

@@ -31,10 +31,15 @@ final class LayerApplication {
     /// Directory entries' mtimes, set at the end of the layer.
     private var directoryTimes: [(path: RelativePath, seconds: Int64, nanoseconds: UInt32)] = []
 
-    init(directories: RootDirectories, state: TreeState, shown: String) {
+    /// Whether `.wh.` names are whiteouts (an image layer) or refused (an archive ADD extracts, where
+    /// they would be files that an image could not hold).
+    private let readsWhiteouts: Bool
+
+    init(directories: RootDirectories, state: TreeState, shown: String, readsWhiteouts: Bool = true) {
         self.directories = directories
         self.state = state
         self.shown = shown
+        self.readsWhiteouts = readsWhiteouts
     }
 
     // MARK: - Entries
@@ -50,6 +55,9 @@ final class LayerApplication {
         }
         let name = path.name
         if name.starts(with: Self.whiteoutPrefix) {
+            guard readsWhiteouts else {
+                throw refusal(entry, "has a name beginning '.wh.', which every image layer reads as a deletion")
+            }
             if name == Self.opaqueMarker {
                 try whiteOut(contentsOf: parent, entry)
             } else if !name.starts(with: Self.metadataPrefix) {

@@ -9,13 +9,14 @@ struct Build: ParsableCommand, FailureStatus {
         usage: "changerec build [-f <file>] [<options>] --oci-layout <dir>",
         discussion: """
             FROM is scratch or oci:LAYOUT[:TAG] (an OCI image layout, e.g. made by skopeo copy \
-            docker://debian:12 oci:base:12), whose layers are applied to the root file system and whose \
-            config is carried over. Each RUN runs as 'changerec run' runs a command (chrooted, in a \
-            private mount namespace, nothing mounted for it recorded); each COPY and ADD of local files \
-            is a recorded copy. Every RUN, COPY and ADD is one step and one layer, its history's \
-            created_by the instruction as written; ENV, ARG, WORKDIR, USER, CMD, ENTRYPOINT, LABEL, \
-            EXPOSE, SHELL and STOPSIGNAL go into the image config. The whole Containerfile is read and \
-            checked before any step runs: multi-stage COPY --from, RUN --mount, ONBUILD, HEALTHCHECK and \
+            docker://debian:12 oci:base:12), whose layers are applied to the root file system and \
+            whose config is carried over. Each RUN runs as 'changerec run' runs a command (chrooted, \
+            in a private mount namespace, nothing mounted for it recorded); each COPY and ADD of \
+            local files is a recorded copy, and ADD extracts a local tar archive (plain, gzip or \
+            zstd). Every RUN, COPY and ADD is one step and one layer, its history's created_by the \
+            instruction as written; ENV, ARG, WORKDIR, USER, CMD, ENTRYPOINT, LABEL, EXPOSE, SHELL \
+            and STOPSIGNAL go into the image config. The whole Containerfile is read and checked \
+            before any step runs: multi-stage COPY --from, RUN --mount, ONBUILD, HEALTHCHECK and \
             remote ADD are refused with the line that asks for them.
 
             The steps run in --rootfs (an empty or absent directory, left as the image's tree with each \

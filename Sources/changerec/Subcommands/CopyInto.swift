@@ -32,6 +32,9 @@ struct CopyInto: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The mode of the copies, in octal.", valueName: "mode"))
     var chmod: String?
 
+    @Flag(name: .long, help: "Extract a source that is a tar archive into the destination, as ADD does.")
+    var extractArchives = false
+
     @Argument(help: ArgumentHelp("The sources, relative to the context (wildcards allowed).", valueName: "src"))
     var sources: [String]
 
@@ -43,10 +46,11 @@ struct CopyInto: ParsableCommand {
     }
 
     func run() throws {
-        let copy = ContextCopy(
+        var copy = ContextCopy(
             context: rawArgument(context), sources: sources.map(rawArgument), rootfs: rawArgument(rootfs),
             destination: rawArgument(destination), workingDirectory: rawArgument(workdir), owner: chown,
             mode: chmod.flatMap(OctalMode.permissions(parsing:)))
+        copy.extractsArchives = extractArchives
         try copy.run()
     }
 }
