@@ -417,4 +417,32 @@ struct RunTests {
         #expect(result.stderr.contains("needs root"), "\(result.stderr)")
         #expect(before.differences(to: try TreeSnapshot.take(tree.root)).isEmpty)
     }
+
+    @Test("appending to an image whose layers came from this root file system's journals leaves out paths only touched")
+    func exactLayersFromJournals() throws {
+        let tree = try Self.rootfs()
+        let layout = tree.base + "/image"
+        func step(_ script: String) throws -> RunResult {
+            // Journals in ROOTFS/.changerec/, where run looks for the image's journals.
+            let result = try Run.changerec(
+                [
+                    "run", "--quiet", "--rootfs", tree.root, "--oci-layout", layout, "--tag", "t", "--", "sh", "-c",
+                    script,
+                ],
+                directory: tree.base)
+            try #require(result.status == 0, "\(result.stderr)")
+            return result
+        }
+        _ = try step("echo a > /out/a && echo b > /out/b")
+        // /out/a is only opened for writing; /etc/passwd too, but no layer of the image holds it (it came
+        // with the root file system), so its state before the step is not known and it stays.
+        _ = try step(": >> /out/a && echo c > /out/c && : >> /etc/passwd")
+        #expect(try Self.topLayerEntries(layout, tag: "t").sorted() == ["etc", "etc/passwd", "out", "out/c"])
+        // With the top layer's journal gone, what the layers below say may be stale, so nothing is known:
+        // /out/a is in the layer again.
+        try FileManager.default.removeItem(atPath: tree.root + "/.changerec/0002.journal")
+        _ = try step(": >> /out/a")
+        let entries = try Self.topLayerEntries(layout, tag: "t").sorted()
+        #expect(entries.contains("out/a"), "\(entries)")
+    }
 }

@@ -19,7 +19,9 @@ struct Run: ParsableCommand, FailureStatus {
             runs as root on the host's kernel, in the host's process and network namespaces.
 
             Needs root. With --oci-layout, a command that succeeds gets its layer appended to the image \
-            --tag names, with --created-by (default: the command line) in its history.
+            --tag names, with --created-by (default: the command line) in its history. When that \
+            image's top layers came from journals still in ROOTFS/.changerec/, the layer leaves out \
+            the paths the step only touched, as build does.
 
             EXIT STATUS: as for record: the command's own (128+N if it was killed by signal N), 127 if \
             it was not found in ROOTFS, 126 if it could not be executed, 125 if changerec itself failed.
@@ -112,6 +114,18 @@ struct Run: ParsableCommand, FailureStatus {
             layerRequest.tag = layerArguments.imageTag
             layerRequest.options = layerArguments.options
             layerRequest.createdBy = createdBy
+            // Appending to an image whose layers came from this root file system's journals: paths the
+            // step only touches are left out, as build leaves them out.
+            if let root = try? FileSystem.canonicalPath(rawArgument(rootfs)) {
+                do {
+                    layerRequest.stateBefore = try TreeState.recorded(
+                        layout: ociLayout, tag: layerArguments.imageTag, root: root)
+                } catch {
+                    StandardStreams.writeError(
+                        "changerec: warning: every touched path goes into the layer: the image's journals cannot be read: \(error.message)\n"
+                    )
+                }
+            }
             request.layer = layerRequest
         }
         if !step.quiet { request.announce = { StandardStreams.writeError("changerec: \($0)\n") } }
