@@ -77,11 +77,24 @@ struct Build: ParsableCommand, FailureStatus {
         let tag = layerArguments.imageTag
         try ImageBuild.checkPrivileges()
         let containerfile = try readContainerfile()
-        let copier = try FileSystem.symlinkTarget(of: Array("/proc/self/exe".utf8), in: .currentWorkingDirectory)
+        // COPY and ADD run this very executable as their recorded step.
+        let copier: [UInt8]
+        do {
+            copier = try FileSystem.symlinkTarget(of: Array("/proc/self/exe".utf8), in: .currentWorkingDirectory)
+        } catch {
+            throw ChangerecError.system(
+                "find changerec's own executable (COPY and ADD run it) through", path: "/proc/self/exe", error)
+        }
+        let contextPath: [UInt8]
+        do {
+            contextPath = try FileSystem.canonicalPath(rawArgument(context))
+        } catch {
+            throw ChangerecError.system("open the build context", path: context, error)
+        }
         let (root, temporary) = try prepareRootfs()
         defer { if temporary { removeTemporary(root) } }
         var request = ImageBuildRequest(
-            containerfile: containerfile, context: try FileSystem.canonicalPath(rawArgument(context)),
+            containerfile: containerfile, context: contextPath,
             layout: ociLayout, tag: tag, rootfs: root, copyCommand: [copier, Array("copy-into".utf8)],
             announce: { line in
                 if line.hasPrefix("changerec: ") {
