@@ -180,10 +180,16 @@ struct BuildTests {
                  && cat /proc/self/status > /dev/null && ls /sys > /dev/null && echo out > /out/file
                 """)
         try space.makeBase()
-        let result = try space.build(["--compress", "none"])
+        let result = try space.build(["--compress", "none", "--json"])
         try #require(result.status == 0, "build failed: \(result.stderr)")
         let entries = try lastLayerEntries(space).sorted()
         #expect(entries == ["out/", "out/file"], "\(entries)")
+        // --json ends the output: the manifest the tag names and the step's journal, kept in the rootfs.
+        let last = try #require(result.stdout.split(separator: "\n").last)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])
+        #expect(
+            json["manifest_digest"] as? String == (try OCIImage.open(layout: space.layout, tag: "t").manifestDigest))
+        #expect(json["journals"] as? [String] == [space.rootfs + "/.changerec/0001.journal"])
         for name in ["proc", "dev", "sys", "etc/resolv.conf", "etc/hosts"] {
             #expect(!FileManager.default.fileExists(atPath: space.rootfs + "/" + name), "\(name) left behind")
         }

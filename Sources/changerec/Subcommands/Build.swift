@@ -57,7 +57,9 @@ struct Build: ParsableCommand, FailureStatus {
 
     @OptionGroup(title: "Layer options") var layerArguments: LayerArguments
 
-    @Flag(name: .long, help: "Print the manifest's digest and the journals as one JSON object on standard output.")
+    @Flag(
+        name: .long,
+        help: "End with one JSON object on standard output: the manifest's digest and the journals kept with --rootfs.")
     var json = false
 
     func validate() throws {
@@ -114,10 +116,12 @@ struct Build: ParsableCommand, FailureStatus {
         let outcome = try ImageBuild(request).run()
         if json {
             var object = JSONObject()
-            object.add("manifest", outcome.manifestDigest)
+            object.add("manifest_digest", outcome.manifestDigest)
             object.add("oci_layout", ociLayout)
             object.add("tag", tag)
-            object.add("journals", strings: outcome.journals.map { String(decoding: $0, as: UTF8.self) })
+            // A temporary root file system goes, and its journals with it: only kept ones are named.
+            let kept = temporary ? [] : outcome.journals
+            object.add("journals", strings: kept.map { String(decoding: $0, as: UTF8.self) })
             StandardStreams.writeOutput(object.text + "\n")
         } else {
             StandardStreams.writeOutput(
