@@ -181,6 +181,14 @@ public enum FileSystem {
         try valueOrErrno("read") { Glibc.read(descriptor.rawValue, buffer.baseAddress, buffer.count) }.get()
     }
 
+    /// Reads up to `buffer.count` bytes at `offset`, leaving the file offset alone. The corresponding C
+    /// function is `pread`.
+    public static func read(_ descriptor: FileDescriptor, into buffer: UnsafeMutableRawBufferPointer, at offset: Int64)
+        throws(Errno) -> Int
+    {
+        try valueOrErrno("pread") { pread(descriptor.rawValue, buffer.baseAddress, buffer.count, off_t(offset)) }.get()
+    }
+
     /// Reads up to `count` bytes at `offset`. The corresponding C function is `pread`.
     public static func read(_ descriptor: FileDescriptor, count: Int, at offset: Int64) throws(Errno) -> [UInt8] {
         var buffer = [UInt8](repeating: 0, count: count)

@@ -70,9 +70,6 @@ extension ContextCopy {
         } catch {
             throw ChangerecError(.system, "cannot read '\(shown)' in the build context: \(error)")
         }
-        // The copy shares the file offset: it starts at 0, and is put back there for whoever reads next.
-        _ = try? copy.seek(offset: 0, from: .start)
-        defer { _ = try? file.seek(offset: 0, from: .start) }
         let stream = try LayerStream(descriptor: copy, format: format, shown: shown)
         var head: [UInt8] = []
         while head.count < 262, let chunk = try? stream.next() {

@@ -118,8 +118,6 @@ public enum ImageApplier {
         } catch {
             throw ChangerecError(.system, "cannot read \(shown): \(error)", errno: error as? Errno)
         }
-        // A duplicate shares the file offset: read from the start whatever read `archive` before.
-        _ = try? copy.seek(offset: 0, from: .start)
         let stream = try LayerStream(descriptor: copy, format: format, shown: shown)
         var state = TreeState()
         try apply(

@@ -15,6 +15,9 @@ final class LayerStream {
     private var inputStart = 0
     private var inputEnd = 0
     private var inputEnded = false
+    /// Where the next read starts: the blob is read from its start whatever its descriptor's offset, so a
+    /// descriptor shared with another reader (an ADD source checked for an archive) reads the same.
+    private var offset: Int64 = 0
     private let output: UnsafeMutableRawBufferPointer
     /// Whether the decompressor's last step that did anything left it at the end of a gzip member or zstd
     /// frame: the compressed stream may end only there.
@@ -129,7 +132,8 @@ final class LayerStream {
         guard !inputEnded, inputEnd < input.count else { return false }
         let count: Int
         do {
-            count = try FileSystem.read(descriptor, into: UnsafeMutableRawBufferPointer(rebasing: input[inputEnd...]))
+            count = try FileSystem.read(
+                descriptor, into: UnsafeMutableRawBufferPointer(rebasing: input[inputEnd...]), at: offset)
         } catch {
             throw ChangerecError(.system, "cannot read \(shown): \(error)", errno: error)
         }
@@ -137,6 +141,7 @@ final class LayerStream {
             inputEnded = true
             return false
         }
+        offset += Int64(count)
         blobHasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: input[inputEnd..<(inputEnd + count)]))
         blobSize += UInt64(count)
         inputEnd += count
