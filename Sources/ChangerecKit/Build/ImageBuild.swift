@@ -57,7 +57,7 @@ public struct ImageBuild {
             case .from:
                 (manifest, tree) = try start(from: plan.base, instruction: instruction)
             case .run(let form):
-                let command = commandLine(form, shell: step.shell)
+                let command = commandLine(form, shell: step.shell).map { Array($0.utf8) }
                 var isolation = StepIsolation()
                 isolation.workingDirectory = Array(step.workingDirectory.utf8)
                 isolation.environment = step.environment.map { Array($0.utf8) }
@@ -147,7 +147,9 @@ public struct ImageBuild {
             guard let manifest = written.manifestDigest else {
                 throw ChangerecError(.system, "\(instruction.file):\(instruction.line): the layer went into no image")
             }
-            tree.advance(over: try ChangeSet.load(journal: outcome.journal))
+            // Invariant: a layer written with `stateBefore` comes back with `stateAfter`.
+            guard let after = written.stateAfter else { preconditionFailure("a layer without its state after") }
+            tree = after
             return (manifest, outcome.journal)
         case .failure(let error)?:
             throw located(error, instruction)
@@ -159,7 +161,8 @@ public struct ImageBuild {
     private func updateConfig(_ instruction: BuildInstruction, step: BuildPlan.Step) throws(ChangerecError)
         -> String
     {
-        let created = Timestamp.iso8601(nanoseconds: createdNanoseconds())
+        let created = Timestamp.iso8601(
+            nanoseconds: LayerHistory.clamped(Host.wallClockNanoseconds(), to: request.layerOptions.sourceDateEpoch))
         return try layout.updateConfig(tag: request.tag, created: created, createdBy: instruction.text) { config in
             switch instruction.operation {
             case .env(let pairs):
@@ -177,10 +180,9 @@ public struct ImageBuild {
             case .shell(let shell):
                 config.setWords("Shell", shell)
             case .cmd(let form):
-                config.setWords("Cmd", commandLine(form, shell: step.shell).map { String(decoding: $0, as: UTF8.self) })
+                config.setWords("Cmd", commandLine(form, shell: step.shell))
             case .entrypoint(let form):
-                config.setWords(
-                    "Entrypoint", commandLine(form, shell: step.shell).map { String(decoding: $0, as: UTF8.self) })
+                config.setWords("Entrypoint", commandLine(form, shell: step.shell))
                 // As Docker does: an ENTRYPOINT drops a CMD set before it (the base image's included).
                 config.setWords("Cmd", nil)
             default:
@@ -190,34 +192,23 @@ public struct ImageBuild {
     }
 
     /// Shell form runs through SHELL (`/bin/sh -c TEXT`); exec form as written.
-    private func commandLine(_ form: CommandForm, shell: [String]) -> [[UInt8]] {
+    private func commandLine(_ form: CommandForm, shell: [String]) -> [String] {
         switch form {
-        case .shell(let text): (shell + [text]).map { Array($0.utf8) }
-        case .exec(let words): words.map { Array($0.utf8) }
+        case .shell(let text): shell + [text]
+        case .exec(let words): words
         }
     }
 
     /// COPY and ADD: changerec's own `copy-into`, recorded like any other step; ADD extracts archives.
+    /// The context and rootfs go as the bytes they are: a path need not be UTF-8.
     private func copyCommand(_ copy: CopyOperation, step: BuildPlan.Step, extractingArchives: Bool) -> [[UInt8]] {
-        var arguments = ["--context", String(decoding: request.context, as: UTF8.self)]
-        arguments += ["--rootfs", String(decoding: request.rootfs, as: UTF8.self)]
-        arguments += ["--destination", copy.destination, "--workdir", step.workingDirectory]
+        var arguments = ["--destination", copy.destination, "--workdir", step.workingDirectory]
         if let chown = copy.chown { arguments += ["--chown", chown] }
         if let chmod = copy.chmod { arguments += ["--chmod", chmod] }
         if extractingArchives { arguments.append("--extract-archives") }
         arguments += ["--"] + copy.sources
-        return request.copyCommand + arguments.map { Array($0.utf8) }
-    }
-
-    /// Now, or `SOURCE_DATE_EPOCH` when that is earlier, as the layers' own times are clamped.
-    private func createdNanoseconds() -> Int64 {
-        let now = Host.wallClockNanoseconds()
-        if let epoch = request.layerOptions.sourceDateEpoch, epoch < Int64.max / 1_000_000_000,
-            now > epoch * 1_000_000_000
-        {
-            return epoch * 1_000_000_000
-        }
-        return now
+        return request.copyCommand + [Array("--context".utf8), request.context, Array("--rootfs".utf8), request.rootfs]
+            + arguments.map { Array($0.utf8) }
     }
 
     private func located(_ error: ChangerecError, _ instruction: BuildInstruction) -> ChangerecError {

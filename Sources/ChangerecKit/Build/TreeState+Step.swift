@@ -4,14 +4,18 @@ extension TreeState {
     /// replaced, emptied or moved in forgets what was below it before, and an entry that could not be
     /// read forgets its state: a path not held is never taken for unchanged.
     public mutating func advance(over changeSet: ChangeSet) {
-        let opaque = Set(changeSet.changes.filter(\.opaque).map(\.path))
-        for entry in changeSet.seal {
+        advance(over: changeSet.seal, opaque: Set(changeSet.changes.filter(\.opaque).map(\.path)))
+    }
+
+    /// The same from a seal's entries (with their content digests) and the directories the step emptied.
+    mutating func advance(over seal: [SealEntry], opaque: Set<RelativePath>) {
+        for entry in seal {
             let stillDirectory = entry.before == .directory && entry.after?.type == .directory
             if entry.after == nil || !stillDirectory || opaque.contains(entry.path) {
                 removeSubtree(entry.path)
             }
         }
-        for entry in changeSet.seal {
+        for entry in seal {
             if let after = entry.after { set(entry.path, after) }
         }
     }

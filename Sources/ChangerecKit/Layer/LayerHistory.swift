@@ -17,16 +17,20 @@ public struct LayerHistory: Sendable {
     ///   - epoch: `SOURCE_DATE_EPOCH` (seconds), to which `created` is clamped as the layer's mtimes are.
     public init(_ changeSets: [ChangeSet], clampedTo epoch: Int64? = nil) {
         created =
-            changeSets.last.map { changeSet in
-                var start = changeSet.header.startNanoseconds
-                if let epoch, epoch < Int64.max / 1_000_000_000, start > epoch * 1_000_000_000 {
-                    start = epoch * 1_000_000_000
-                }
-                return Timestamp.iso8601(nanoseconds: start)
-            } ?? ""
+            changeSets.last.map { Timestamp.iso8601(nanoseconds: Self.clamped($0.header.startNanoseconds, to: epoch)) }
+            ?? ""
         // As a shell reads it back: `sh -c 'make install'`, not `sh -c make install`.
         createdBy = changeSets.map { ShellWord.commandLine($0.header.argv) }.joined(separator: " && ")
         journals = changeSets.map { Self.journalIdentity($0.header) }
+    }
+
+    /// `nanoseconds`, or `epoch` (seconds, `SOURCE_DATE_EPOCH`) when that is earlier: the time an image's
+    /// `created` fields give, clamped as the layers' mtimes are.
+    public static func clamped(_ nanoseconds: Int64, to epoch: Int64?) -> Int64 {
+        guard let epoch, epoch < Int64.max / 1_000_000_000, nanoseconds > epoch * 1_000_000_000 else {
+            return nanoseconds
+        }
+        return epoch * 1_000_000_000
     }
 
     /// A recording, whatever its journal file is called or where it was copied: `sha256:` over the

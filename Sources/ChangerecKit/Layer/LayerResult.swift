@@ -13,6 +13,10 @@ public struct LayerResult: Sendable {
     public var skipped: [RelativePath]
     /// The digest of the image manifest that now names the layer, when it went into an OCI layout.
     public var manifestDigest: String?
+    /// Every path's state after the step, when the state before it was given
+    /// (``RecordLayerRequest/stateBefore``): brought forward over the seal just written, so that a build
+    /// knows it for the next step without reading the journal back.
+    public var stateAfter: TreeState?
     /// Every regular file read whole, when ``LayerOptions/keepsContentReads``.
     var contentReads: [RelativePath: ContentRead] = [:]
 }

@@ -226,10 +226,12 @@ final class RecordingSession {
         let pending = sealer.sealDeferringContent(plan)
         var journalFailure: ChangerecError?
         var completed = false
+        var sealed: [SealEntry] = []
         // Writes the seal, the digests taken from `reads`; the paths that changed meanwhile.
         func complete(_ reads: [RelativePath: ContentRead]) throws(ChangerecError) -> [RelativePath] {
             completed = true
             let (entries, changed) = sealer.complete(pending, reads: reads)
+            sealed = entries
             do throws(ChangerecError) {
                 for entry in entries { try append(entry) }
                 try finishSeal()
@@ -243,11 +245,15 @@ final class RecordingSession {
         do throws(ChangerecError) {
             try writer.flush()
             let changeSet = try ChangeSet.load(journal: journalPath, sealedWith: pending.map(\.entry))
-            result = .success(
-                try layer.write(changeSet, tree: tree) { (written) throws(ChangerecError) in
-                    let changed = try complete(written.contentReads)
-                    guard changed.isEmpty else { throw Self.changedWhileRead(changed, root: self.tree.path) }
-                })
+            var written = try layer.write(changeSet, tree: tree) { (written) throws(ChangerecError) in
+                let changed = try complete(written.contentReads)
+                guard changed.isEmpty else { throw Self.changedWhileRead(changed, root: self.tree.path) }
+            }
+            if var state = layer.request.stateBefore {
+                state.advance(over: sealed, opaque: Set(changeSet.changes.filter(\.opaque).map(\.path)))
+                written.stateAfter = state
+            }
+            result = .success(written)
         } catch {
             result = .failure(error)
         }
