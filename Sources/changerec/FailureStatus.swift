@@ -30,3 +30,13 @@ func rawArgument(_ value: String) -> [UInt8] {
     let raw = RawArguments.all()
     return raw.first { String(decoding: $0, as: UTF8.self) == value } ?? Array(value.utf8)
 }
+
+/// The command ArgumentParser parsed as `command`, exactly as its bytes were given: everything after the
+/// first `--`.
+func rawCommand(_ command: [String]) -> [[UInt8]] {
+    let raw = RawArguments.all()
+    if let separator = raw.firstIndex(of: Array("--".utf8)), raw.count - separator - 1 == command.count {
+        return Array(raw[(separator + 1)...])
+    }
+    return command.map { Array($0.utf8) }
+}

@@ -50,10 +50,7 @@ struct Build: ParsableCommand, FailureStatus {
         help: ArgumentHelp("Run the steps in this empty or absent directory and keep it.", valueName: "dir"))
     var rootfs: String?
 
-    @Option(
-        name: .long, help: "Watcher backend: auto, fanotify or inotify.",
-        completion: .list(["auto", "fanotify", "inotify"]))
-    var backend: String = "auto"
+    @OptionGroup var watcher: BackendArgument
 
     @OptionGroup(title: "Layer options") var layerArguments: LayerArguments
 
@@ -63,9 +60,6 @@ struct Build: ParsableCommand, FailureStatus {
     var json = false
 
     func validate() throws {
-        guard BackendChoice(rawValue: backend) != nil else {
-            throw ValidationError("unknown backend '\(backend)'; use auto, fanotify or inotify")
-        }
         guard layerArguments.ociLayout != nil else {
             throw ValidationError("--oci-layout DIR is required: it is where the image goes")
         }
@@ -107,7 +101,7 @@ struct Build: ParsableCommand, FailureStatus {
                     _ = StandardStreams.flushOutput()
                 }
             })
-        request.backend = BackendChoice(rawValue: backend) ?? .auto
+        request.backend = watcher.choice
         request.layerOptions = layerArguments.options
         for argument in buildArg {
             let parts = argument.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
@@ -172,11 +166,13 @@ struct Build: ParsableCommand, FailureStatus {
         do {
             try FileSystem.makeDirectory(path, mode: 0o755)
         } catch .fileExists {
-            let entries: [String]
+            let entries: [DirectoryEntry]
             do {
-                entries = try FileManager.default.contentsOfDirectory(atPath: rootfs)
+                let directory = try FileSystem.open(path, .readOnly, options: .directory)
+                defer { FileSystem.close(directory) }
+                entries = try DirectoryReader.entries(of: directory)
             } catch {
-                throw ChangerecError(.usage, "--rootfs '\(rootfs)' is not a directory that can be read")
+                throw ChangerecError(.usage, "--rootfs '\(rootfs)' is not a directory that can be read: \(error)")
             }
             guard entries.isEmpty else {
                 throw ChangerecError(

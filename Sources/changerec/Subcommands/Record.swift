@@ -77,7 +77,7 @@ struct Record: ParsableCommand, FailureStatus {
 
     func run() throws {
         // Invariant: validate() accepted the name.
-        var request = RecordRequest(command: rawCommand())
+        var request = RecordRequest(command: rawCommand(command))
         request.backend = step.backendChoice
         request.root = root.map(rawArgument)
         request.journal = journal.map(rawArgument)
@@ -116,14 +116,5 @@ struct Record: ParsableCommand, FailureStatus {
             "changerec: \(gaps.count) path(s) under ROOT could not be read or watched, so the change set may miss changes (see the warnings); exiting 125\n"
         )
         return 125
-    }
-
-    /// The command exactly as its bytes were given: everything after the first `--`.
-    private func rawCommand() -> [[UInt8]] {
-        let raw = RawArguments.all()
-        if let separator = raw.firstIndex(of: Array("--".utf8)), raw.count - separator - 1 == command.count {
-            return Array(raw[(separator + 1)...])
-        }
-        return command.map { Array($0.utf8) }
     }
 }

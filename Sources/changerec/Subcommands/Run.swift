@@ -97,7 +97,7 @@ struct Run: ParsableCommand, FailureStatus {
     }
 
     func run() throws {
-        var request = RecordRequest(command: command.map { rawArgument($0) })
+        var request = RecordRequest(command: rawCommand(command))
         request.backend = step.backendChoice
         request.root = rawArgument(rootfs)
         request.journal = journal.map(rawArgument)
