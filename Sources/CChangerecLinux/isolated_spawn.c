@@ -66,8 +66,9 @@ static int make_directories(const char *path) {
 }
 
 /// Between fork and exec: only system calls, no allocation, no locks.
-static void run_child(const struct cchangerec_isolation *isolation, const char *path, char *const argv[],
-                      char *const envp[], const int *default_signals, int signal_count, int pipe_fd) {
+static void run_child(const struct cchangerec_isolation *isolation, const char *const paths[], int path_count,
+                      char *const argv[], char *const envp[], const int *default_signals, int signal_count,
+                      int pipe_fd) {
     if (unshare(CLONE_NEWNS) != 0) fail(pipe_fd, CCHANGEREC_ISOLATION_STAGE_UNSHARE);
     // Shared propagation would carry the step's mounts back into the host's namespace.
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) fail(pipe_fd, CCHANGEREC_ISOLATION_STAGE_PRIVATE);
@@ -79,7 +80,7 @@ static void run_child(const struct cchangerec_isolation *isolation, const char *
     if (chroot(isolation->root) != 0) fail(pipe_fd, CCHANGEREC_ISOLATION_STAGE_CHROOT);
     if (chdir("/") != 0) fail(pipe_fd, CCHANGEREC_ISOLATION_STAGE_WORKDIR);
     if (chdir(isolation->workdir) != 0) {
-        if (errno != ENOENT || !isolation->create_workdir || make_directories(isolation->workdir) != 0 ||
+        if (errno != ENOENT || make_directories(isolation->workdir) != 0 ||
             chdir(isolation->workdir) != 0)
             fail(pipe_fd, CCHANGEREC_ISOLATION_STAGE_WORKDIR);
     }
@@ -97,13 +98,24 @@ static void run_child(const struct cchangerec_isolation *isolation, const char *
     sigset_t empty;
     sigemptyset(&empty);
     if (sigprocmask(SIG_SETMASK, &empty, NULL) != 0) fail(pipe_fd, CCHANGEREC_ISOLATION_STAGE_SIGNALS);
-    execve(path, argv, envp);
+    // Searched here, after the mounts and the chroot, so a command under a bind mount is found.
+    int denied = 0;
+    errno = ENOENT;
+    for (int i = 0; i < path_count; i++) {
+        execve(paths[i], argv, envp);
+        if (errno == EACCES) {
+            denied = 1;
+        } else if (errno != ENOENT && errno != ENOTDIR && errno != ESTALE) {
+            break;
+        }
+    }
+    if (denied && (errno == ENOENT || errno == ENOTDIR || errno == ESTALE)) errno = EACCES;
     fail(pipe_fd, CCHANGEREC_ISOLATION_STAGE_EXEC);
 }
 
-int cchangerec_spawn_isolated(const struct cchangerec_isolation *isolation, const char *path, char *const argv[],
-                              char *const envp[], const int *default_signals, int signal_count, pid_t *pid,
-                              int *stage) {
+int cchangerec_spawn_isolated(const struct cchangerec_isolation *isolation, const char *const paths[],
+                              int path_count, char *const argv[], char *const envp[], const int *default_signals,
+                              int signal_count, pid_t *pid, int *stage) {
     int pipe_fds[2];
     if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
         *stage = CCHANGEREC_ISOLATION_STAGE_FORK;
@@ -119,7 +131,7 @@ int cchangerec_spawn_isolated(const struct cchangerec_isolation *isolation, cons
     }
     if (child == 0) {
         close(pipe_fds[0]);
-        run_child(isolation, path, argv, envp, default_signals, signal_count, pipe_fds[1]);
+        run_child(isolation, paths, path_count, argv, envp, default_signals, signal_count, pipe_fds[1]);
     }
     close(pipe_fds[1]);
     struct failure report;

@@ -47,15 +47,18 @@ public enum IsolatedSpawn {
         public static let recursive = UInt(MS_REC)
     }
 
-    /// Starts `executable` (a path inside `root`) with `arguments` (argv[0] included) and exactly
+    /// Starts the first of `candidates` (paths inside `root`, tried in the child after the mounts and the
+    /// chroot, as `execvpe` tries PATH) that can be executed, with `arguments` (argv[0] included) and exactly
     /// `environment`, after `actions`, `chroot(root)`, `chdir(workingDirectory)` and, when given, the
     /// change to `credentials`. The signals in `defaultSignals` are restored and the mask emptied, as
     /// ``ChildProcess/spawn(executable:arguments:defaultSignals:)`` does. A missing working directory is made
     /// (mode 0755, before the change of user), inside the step.
     ///
     /// - Returns: the child's pid, once its exec has succeeded.
+    /// - Throws: at the `.exec` stage, `ENOENT` when no candidate exists, `EACCES` when one exists but may
+    ///   not be executed.
     public static func spawn(
-        executable: [UInt8], arguments: [[UInt8]], environment: [[UInt8]], root: [UInt8],
+        candidates: [[UInt8]], arguments: [[UInt8]], environment: [[UInt8]], root: [UInt8],
         workingDirectory: [UInt8], credentials: Credentials?, actions: [Action], defaultSignals: [Signal]
     ) throws(Failure) -> ProcessID {
         // Every string the child reads is allocated here, before the fork: the child may not allocate.
@@ -88,7 +91,7 @@ public enum IsolatedSpawn {
                 item.kind = Int32(CCHANGEREC_ISOLATION_MKNOD.rawValue)
                 item.target = UnsafePointer(c(target))
                 item.mode = mode
-                item.device = UInt64(cchangerec_makedev(major, minor))
+                item.device = FileSystem.deviceNumber(major: major, minor: minor)
             case .symlink(let target, let destination):
                 item.kind = Int32(CCHANGEREC_ISOLATION_SYMLINK.rawValue)
                 item.source = UnsafePointer(c(destination))
@@ -106,7 +109,7 @@ public enum IsolatedSpawn {
         let signals = defaultSignals.map(\.rawValue)
         let cRoot = c(root)
         let cWorkingDirectory = c(workingDirectory)
-        let cExecutable = c(executable)
+        var cCandidates: [UnsafePointer<CChar>?] = candidates.map { UnsafePointer(c($0)) }
 
         var pid: pid_t = 0
         var stage: Int32 = 0
@@ -115,20 +118,22 @@ public enum IsolatedSpawn {
                 signals.withUnsafeBufferPointer { signalBuffer in
                     argv.withUnsafeMutableBufferPointer { argvBuffer in
                         envp.withUnsafeMutableBufferPointer { envpBuffer in
-                            var isolation = cchangerec_isolation()
-                            isolation.actions = UnsafePointer(actionBuffer.baseAddress)
-                            isolation.action_count = Int32(actionBuffer.count)
-                            isolation.root = UnsafePointer(cRoot)
-                            isolation.workdir = UnsafePointer(cWorkingDirectory)
-                            isolation.create_workdir = 1
-                            isolation.change_user = credentials == nil ? 0 : 1
-                            isolation.uid = credentials?.uid ?? 0
-                            isolation.gid = credentials?.gid ?? 0
-                            isolation.groups = groupBuffer.baseAddress
-                            isolation.group_count = Int32(groupBuffer.count)
-                            return cchangerec_spawn_isolated(
-                                &isolation, cExecutable, argvBuffer.baseAddress, envpBuffer.baseAddress,
-                                signalBuffer.baseAddress, Int32(signalBuffer.count), &pid, &stage)
+                            cCandidates.withUnsafeMutableBufferPointer { candidateBuffer in
+                                var isolation = cchangerec_isolation()
+                                isolation.actions = UnsafePointer(actionBuffer.baseAddress)
+                                isolation.action_count = Int32(actionBuffer.count)
+                                isolation.root = UnsafePointer(cRoot)
+                                isolation.workdir = UnsafePointer(cWorkingDirectory)
+                                isolation.change_user = credentials == nil ? 0 : 1
+                                isolation.uid = credentials?.uid ?? 0
+                                isolation.gid = credentials?.gid ?? 0
+                                isolation.groups = groupBuffer.baseAddress
+                                isolation.group_count = Int32(groupBuffer.count)
+                                return cchangerec_spawn_isolated(
+                                    &isolation, candidateBuffer.baseAddress, Int32(candidateBuffer.count),
+                                    argvBuffer.baseAddress, envpBuffer.baseAddress, signalBuffer.baseAddress,
+                                    Int32(signalBuffer.count), &pid, &stage)
+                            }
                         }
                     }
                 }

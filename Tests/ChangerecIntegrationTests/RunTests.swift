@@ -348,6 +348,29 @@ struct RunTests {
         #expect(step.realPaths.isEmpty, "the root file system changed: \(step.realPaths)")
     }
 
+    @Test("a command under a --mount target is found there, by path and along PATH; one not executable exits 126")
+    func commandUnderMount() throws {
+        let tree = try Self.rootfs()
+        let scripts = tree.outside + "/scripts"
+        try FileManager.default.createDirectory(atPath: scripts, withIntermediateDirectories: false)
+        try "#!/bin/sh\necho built > /out/built\n".write(
+            toFile: scripts + "/build.sh", atomically: true, encoding: .utf8)
+        try "#!/bin/sh\n".write(toFile: scripts + "/plain.txt", atomically: true, encoding: .utf8)
+        chmod(scripts + "/build.sh", 0o755)
+        chmod(scripts + "/plain.txt", 0o644)
+        let mount = ["--mount", scripts + ":/scripts:ro"]
+        let byPath = try Self.run(in: tree, mount, ["/scripts/build.sh"])
+        #expect(byPath.result.status == 0, "\(byPath.result.stderr)")
+        #expect(try Self.contents(tree.root + "/out/built") == "built\n")
+        // The same journal path each time: the steps after the first replace it.
+        let alongPath = try Self.run(in: tree, mount + ["--force", "--env", "PATH=/bin:/scripts"], ["build.sh"])
+        #expect(alongPath.result.status == 0, "\(alongPath.result.stderr)")
+        let notExecutable = try Self.run(in: tree, mount + ["--force"], ["/scripts/plain.txt"])
+        #expect(notExecutable.result.status == 126)
+        #expect(Self.isOneLine(notExecutable.result.stderr), "\(notExecutable.result.stderr)")
+        #expect(notExecutable.result.stderr.contains("/scripts/plain.txt"), "\(notExecutable.result.stderr)")
+    }
+
     @Test(
         "a --rootfs that is not a directory, or is missing, is one line naming it and a non-zero exit",
         arguments: [("etc/passwd", "is not a directory"), ("missing", "does not exist")])

@@ -7,15 +7,7 @@
 #define CCHANGEREC_ISOLATION_H
 
 #include <stdint.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <sys/types.h>
-
-/// UTIME_OMIT is a macro Swift does not import.
-static const long CCHANGEREC_UTIME_OMIT = UTIME_OMIT;
-
-/// makedev() is a macro.
-static inline dev_t cchangerec_makedev(unsigned int major, unsigned int minor) { return makedev(major, minor); }
 
 /// What one preparation step in the child does.
 enum cchangerec_isolation_kind {
@@ -47,10 +39,8 @@ struct cchangerec_isolation {
     int action_count;
     /// The root file system, chrooted into after the actions.
     const char *root;
-    /// The working directory inside it, absolute.
+    /// The working directory inside it, absolute; made (mode 0755, as root) when missing, like `mkdir -p`.
     const char *workdir;
-    /// Non-zero: a missing working directory is made (mode 0755, as root), like `mkdir -p`.
-    int create_workdir;
     /// Non-zero: setgroups(group_count, groups), setgid(gid), setuid(uid) before exec.
     int change_user;
     uid_t uid;
@@ -75,12 +65,14 @@ enum cchangerec_isolation_stage {
 /// Forks a child that enters a new mount namespace (private, so nothing it mounts reaches this one),
 /// carries out `isolation->actions` in order, chroots into `isolation->root`, changes to the working
 /// directory and the user, restores `default_signals` to their default action with an empty mask, and
-/// executes `path` (inside the new root) with `argv` and `envp`.
+/// executes the first of `paths` (inside the new root, after the mounts) that can be executed, with `argv`
+/// and `envp`, searching as `execvpe` searches PATH: a missing candidate sends the search on, and one
+/// that exists but may not be executed makes the failure EACCES rather than ENOENT.
 ///
 /// Returns 0 with the child's pid in `*pid` once the exec has succeeded; otherwise the errno of the step
 /// that failed, named by `*stage` (an action index or a `cchangerec_isolation_stage`), the child reaped.
-int cchangerec_spawn_isolated(const struct cchangerec_isolation *isolation, const char *path, char *const argv[],
-                              char *const envp[], const int *default_signals, int signal_count, pid_t *pid,
-                              int *stage);
+int cchangerec_spawn_isolated(const struct cchangerec_isolation *isolation, const char *const paths[],
+                              int path_count, char *const argv[], char *const envp[], const int *default_signals,
+                              int signal_count, pid_t *pid, int *stage);
 
 #endif

@@ -36,21 +36,24 @@ struct ChildSupervisor {
     /// Readable when signals are pending: hand them to ``handleSignals()``.
     var descriptor: FileDescriptor { signals.descriptor }
 
-    /// Starts the command, with the signals changerec blocks or routes back at their defaults.
-    mutating func spawn(_ executable: [UInt8], arguments: [[UInt8]]) throws(Errno) -> ProcessID {
-        let child = try ChildProcess.spawn(
-            executable: executable, arguments: arguments,
-            defaultSignals: Self.forwardedSignals + [.childChanged, .brokenPipe])
-        command = child
-        return child
-    }
-
-    /// Starts the command in `sandbox` (`changerec run`), with the same signals at their defaults.
-    mutating func spawn(_ executable: [UInt8], arguments: [[UInt8]], in sandbox: Sandbox) throws(ChangerecError)
+    /// Starts the command, with the signals changerec blocks or routes back at their defaults: as it is,
+    /// or in `sandbox` (`changerec run`), which finds it inside the root file system.
+    mutating func spawn(_ executable: [UInt8], arguments: [[UInt8]], in sandbox: Sandbox?) throws(ChangerecError)
         -> ProcessID
     {
-        let child = try sandbox.spawn(
-            executable, arguments: arguments, defaultSignals: Self.forwardedSignals + [.childChanged, .brokenPipe])
+        let signals = Self.forwardedSignals + [.childChanged, .brokenPipe]
+        let child: ProcessID
+        if let sandbox {
+            child = try sandbox.spawn(executable, arguments: arguments, defaultSignals: signals)
+        } else {
+            do {
+                child = try ChildProcess.spawn(executable: executable, arguments: arguments, defaultSignals: signals)
+            } catch {
+                throw ChangerecError(
+                    .commandNotExecutable, "cannot execute '\(printable(arguments.first ?? []))': \(error)",
+                    errno: error)
+            }
+        }
         command = child
         return child
     }

@@ -77,12 +77,9 @@ final class RecordingSession {
         guard let program = request.command.first else {
             throw ChangerecError(.usage, "no command given; put it after '--', as in: changerec -- make install")
         }
-        let executable: [UInt8]
-        if let sandbox {
-            executable = try sandbox.resolve(program)
-        } else {
-            executable = try CommandResolver.resolve(program, searchPath: Host.environment("PATH"))
-        }
+        // In a sandbox the command is looked for inside the root file system, by the child (Sandbox.spawn).
+        let executable =
+            sandbox == nil ? try CommandResolver.resolve(program, searchPath: Host.environment("PATH")) : program
         let layer = try request.layer.map { (layer) throws(ChangerecError) in try StepLayer(layer) }
         let supervisor = try ChildSupervisor()
         let writer = try createJournal(request, root: root)
@@ -124,23 +121,14 @@ final class RecordingSession {
     /// Starts the command, with the terminal, standard streams and environment it would have without
     /// changerec.
     ///
-    /// - Throws: `.commandNotExecutable` when it cannot be started.
+    /// - Throws: `.commandNotExecutable` when it cannot be started; in a sandbox, `.commandNotFound` when
+    ///   it is not in the root file system.
     func spawn() throws(ChangerecError) {
         // The child is started before the tracker is told: `tracker?.started(try spawn(…))` would not
         // start it at all when there is no tracker (the inotify backend).
         let child: ProcessID
-        do throws(ChangerecError) {
-            if let sandbox {
-                child = try supervisor.spawn(executable, arguments: request.command, in: sandbox)
-            } else {
-                do {
-                    child = try supervisor.spawn(executable, arguments: request.command)
-                } catch {
-                    throw ChangerecError(
-                        .commandNotExecutable, "cannot execute '\(printable(request.command.first ?? []))': \(error)",
-                        errno: error)
-                }
-            }
+        do {
+            child = try supervisor.spawn(executable, arguments: request.command, in: sandbox)
         } catch {
             Self.removeJournal(journalPath)
             throw error

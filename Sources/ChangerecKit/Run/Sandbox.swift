@@ -2,7 +2,7 @@ import ChangerecSystem
 import SystemPackage
 
 /// A step's isolation made concrete for one root file system: its mount points made, its mounts,
-/// devices and user worked out, its command found inside it. ``spawn(_:arguments:defaultSignals:)``
+/// devices and user worked out. ``spawn(_:arguments:defaultSignals:)`` finds the command inside it and
 /// starts the step; ``removeMountPoints()`` takes away what was made for it.
 final class Sandbox {
     /// What the recording leaves out: every mount point (what is mounted there is not the tree's).
@@ -63,58 +63,49 @@ final class Sandbox {
         excluded = plan.mountPoints
     }
 
-    /// Finds `program` inside the root file system as `execvp` would there: along the step's `PATH`
-    /// when it has no `/`, else from the working directory.
+    /// Starts `program` (`arguments[0]` included in `arguments`), found inside the root file system as
+    /// `execvp` finds it there: along the step's `PATH` when it has no `/`, else from the working
+    /// directory. The search runs in the child, after the mounts and the chroot, so a command under a
+    /// `--mount` target is found.
     ///
-    /// - Returns: the path to execute, as the chrooted step names it.
-    func resolve(_ program: [UInt8]) throws(ChangerecError) -> [UInt8] {
-        let shown = printable(program)
-        guard !program.isEmpty else { throw ChangerecError(.commandNotFound, "command not found: ''") }
-        let candidates: [[UInt8]]
-        if program.contains(0x2F) {
-            candidates = [program.first == 0x2F ? program : workingDirectory + [0x2F] + program]
-        } else {
-            let path = environment.first { $0.starts(with: Array("PATH=".utf8)) }.map { Array($0.dropFirst(5)) } ?? []
-            candidates = path.split(separator: 0x3A, omittingEmptySubsequences: false).map { directory in
-                let base = directory.isEmpty ? workingDirectory : Array(directory)
-                return base + [0x2F] + program
-            }
-        }
-        var denied = false
-        for candidate in candidates {
-            guard let fd = try? FileSystem.openInRoot(candidate, root: root, .readOnly, options: .locateOnly) else {
-                continue
-            }
-            defer { FileSystem.close(fd) }
-            guard let status = try? FileSystem.status(of: fd) else { continue }
-            if status.type == .regular && status.permissions & 0o111 != 0 { return candidate }
-            denied = true
-        }
-        if denied {
-            throw ChangerecError(
-                .commandNotExecutable, "cannot execute '\(shown)' in the root file system: not an executable file")
-        }
-        throw ChangerecError(.commandNotFound, "command not found in the root file system: \(shown)")
-    }
-
-    /// Starts the step.
-    func spawn(_ executable: [UInt8], arguments: [[UInt8]], defaultSignals: [Signal]) throws(ChangerecError)
+    /// - Throws: `.commandNotFound` when no candidate exists, `.commandNotExecutable` when one exists but
+    ///   cannot be executed; `.system` for a failure before that.
+    func spawn(_ program: [UInt8], arguments: [[UInt8]], defaultSignals: [Signal]) throws(ChangerecError)
         -> ProcessID
     {
         do {
             return try IsolatedSpawn.spawn(
-                executable: executable, arguments: arguments, environment: environment, root: rootPath,
+                candidates: candidates(program), arguments: arguments, environment: environment, root: rootPath,
                 workingDirectory: workingDirectory, credentials: credentials, actions: actions,
                 defaultSignals: defaultSignals)
         } catch {
-            throw describe(error)
+            throw describe(error, program: program)
+        }
+    }
+
+    /// Where `program` may be, as the chrooted step names paths: PATH's directories (an empty entry is
+    /// the working directory), or the one path it gives.
+    private func candidates(_ program: [UInt8]) -> [[UInt8]] {
+        if program.contains(0x2F) { return [program.first == 0x2F ? program : workingDirectory + [0x2F] + program] }
+        let path = environment.first { $0.starts(with: Array("PATH=".utf8)) }.map { Array($0.dropFirst(5)) } ?? []
+        return path.split(separator: 0x3A, omittingEmptySubsequences: false).map { directory in
+            (directory.isEmpty ? workingDirectory : Array(directory)) + [0x2F] + program
         }
     }
 
     /// Removes the mount points made for the step; see ``MountPoints/removeAll()``.
     func removeMountPoints() -> [String] { mountPoints.removeAll() }
 
-    private func describe(_ failure: IsolatedSpawn.Failure) -> ChangerecError {
+    private func describe(_ failure: IsolatedSpawn.Failure, program: [UInt8]) -> ChangerecError {
+        if failure.stage == .exec {
+            let shown = printable(program)
+            if [.noSuchFileOrDirectory, .notDirectory].contains(failure.errno) {
+                return ChangerecError(.commandNotFound, "command not found in the root file system: \(shown)")
+            }
+            return ChangerecError(
+                .commandNotExecutable, "cannot execute '\(shown)' in the root file system: \(failure.errno)",
+                errno: failure.errno)
+        }
         let what: String
         switch failure.stage {
         case .fork: what = "start the step"
@@ -125,11 +116,9 @@ final class Sandbox {
         case .workingDirectory: what = "enter the working directory '\(printable(workingDirectory))'"
         case .user: what = "become the step's user"
         case .signals: what = "reset the step's signals"
-        case .exec: what = "execute the command in '\(printable(rootPath))'"
+        case .exec: what = "execute the command"
         }
-        return ChangerecError(
-            failure.stage == .exec ? .commandNotExecutable : .system, "cannot \(what): \(failure.errno)",
-            errno: failure.errno)
+        return ChangerecError(.system, "cannot \(what): \(failure.errno)", errno: failure.errno)
     }
 
     private static func describe(_ action: IsolatedSpawn.Action) -> String {
