@@ -35,9 +35,9 @@ enum BuildValueChecks {
             "download it in a step (RUN curl -fsSLo DEST URL), or into the build context first")
     }
 
-    /// `--chmod`: an octal mode of up to four digits, as Docker takes it.
+    /// `--chmod`: an octal mode as `copy-into` will read it (``OctalMode/permissions(parsing:)``).
     static func mode(_ mode: String, keyword: String) throws(BuildProblem) {
-        guard !mode.isEmpty, mode.count <= 4, mode.allSatisfy({ ("0"..."7").contains($0) }) else {
+        guard OctalMode.permissions(parsing: mode) != nil else {
             throw BuildProblem(
                 "\(keyword) --chmod=\(mode) is not an octal mode", "write the mode in octal, e.g. --chmod=0755")
         }

@@ -84,7 +84,7 @@ public struct ContextCopy: Sendable {
         guard intoDirectory || (sources.count == 1 && found.count == 1) else {
             throw ChangerecError(
                 .usage,
-                "copying \(found.count) sources needs a destination directory ending in '/', not '\(ContextSources.text(destination))'"
+                "copying \(found.count) sources needs a destination directory ending in '/', not '\(printable(destination))'"
             )
         }
         let writer = try CopyWriter(root: root, owner: resolvedOwner(root), mode: mode)
@@ -107,7 +107,7 @@ public struct ContextCopy: Sendable {
             let directory = try Self.openSource(path, shown: shown, in: contextDirectory, options: .directory)
             defer { FileSystem.close(directory) }
             let into = try writer.resolved(target)
-            try writer.copyContents(of: directory, status: status, shown: ContextSources.text(path), into: into)
+            try writer.copyContents(of: directory, status: status, shown: printable(path), into: into)
         case .regular:
             let file = try Self.openSource(path, shown: shown, in: contextDirectory, options: [])
             defer { FileSystem.close(file) }
@@ -134,7 +134,7 @@ public struct ContextCopy: Sendable {
         let full = destination.first == 0x2F ? destination : workingDirectory + [0x2F] + destination
         let components = ContextSources.cleaned(full)
         guard let path = RelativePath(Array(components.joined(separator: [0x2F]))) else {
-            throw ChangerecError(.usage, "destination '\(ContextSources.text(destination))' is not a valid path")
+            throw ChangerecError(.usage, "destination '\(printable(destination))' is not a valid path")
         }
         let last = destination.split(separator: 0x2F, omittingEmptySubsequences: false).last.map(Array.init) ?? []
         // Docker's rule: a trailing `/` (or `.`, `..`) says the destination is a directory.
@@ -153,7 +153,7 @@ public struct ContextCopy: Sendable {
         do {
             return try FileSystem.open(path, .readOnly, options: .directory)
         } catch {
-            throw ChangerecError.system("open the \(what)", path: ContextSources.text(path), error)
+            throw ChangerecError.system("open the \(what)", path: printable(path), error)
         }
     }
 

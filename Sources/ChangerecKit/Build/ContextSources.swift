@@ -42,7 +42,7 @@ enum ContextSources {
             found = next
         }
         guard !found.isEmpty else {
-            throw ChangerecError(.usage, "source '\(text(source))' matches nothing in the build context")
+            throw ChangerecError(.usage, "source '\(printable(source))' matches nothing in the build context")
         }
         return found
     }
@@ -60,16 +60,13 @@ enum ContextSources {
         } catch let error where error == .noSuchFileOrDirectory || error == .notDirectory {
             return []
         } catch {
-            throw ChangerecError.system("read the build context's directory", path: "/" + text(path), error)
+            throw ChangerecError.system("read the build context's directory", path: "/" + printable(path), error)
         }
     }
 
     /// How a message names one source found for `source`: as written, or the path a wildcard matched.
     static func shown(_ source: [UInt8], matched components: [[UInt8]]) -> String {
-        guard cleaned(source).contains(where: PathPattern.hasWildcard) else { return text(source) }
-        return text(Array(components.joined(separator: [0x2F])))
+        guard cleaned(source).contains(where: PathPattern.hasWildcard) else { return printable(source) }
+        return printable(Array(components.joined(separator: [0x2F])))
     }
-
-    /// Bytes as a message shows them.
-    static func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
 }

@@ -141,7 +141,7 @@ final class CopyWriter {
     )
         throws(ChangerecError)
     {
-        let shown = prefix + ContextSources.text(name)
+        let shown = prefix + printable(name)
         let status: FileStatus
         do {
             status = try FileSystem.status(of: name, in: source)

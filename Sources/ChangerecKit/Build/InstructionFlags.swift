@@ -4,15 +4,11 @@
 /// As in BuildKit's `extractBuilderFlags`: flags are the leading words that begin with `--`; quotes inside
 /// a flag group and are removed, a backslash makes the next character literal; a lone `--` ends the
 /// flags. The value is expanded later, like the other arguments.
-struct InstructionFlags: Equatable {
+struct InstructionFlags {
     /// In the order written; `value` is nil for `--name` without `=`.
     var flags: [(name: String, value: String?)]
     /// What follows the flags, leading whitespace removed.
     var rest: String
-
-    static func == (lhs: Self, rhs: Self) -> Bool {
-        lhs.rest == rhs.rest && lhs.flags.elementsEqual(rhs.flags) { $0.name == $1.name && $0.value == $1.value }
-    }
 
     init(_ arguments: String) {
         flags = []

@@ -35,10 +35,8 @@ enum JSONStringArray {
 
         var peek: UInt8? { index < bytes.count ? bytes[index] : nil }
 
-        @discardableResult
-        mutating func skipWhitespace() -> Bool {
+        mutating func skipWhitespace() {
             while let byte = peek, byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D { index += 1 }
-            return true
         }
 
         mutating func expect(_ byte: UInt8) throws(Malformed) {
