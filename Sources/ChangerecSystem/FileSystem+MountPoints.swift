@@ -16,16 +16,3 @@ extension FileSystem {
     /// Whether this process runs with the effective user id 0.
     public static var isPrivileged: Bool { geteuid() == 0 }
 }
-
-extension FileSystem {
-    /// Everything `descriptor` holds from offset 0, for small files (configuration, an image's JSON; not
-    /// content, which is streamed).
-    public static func readAll(_ descriptor: FileDescriptor) throws(Errno) -> [UInt8] {
-        var bytes: [UInt8] = []
-        while true {
-            let chunk = try read(descriptor, count: 65536, at: Int64(bytes.count))
-            if chunk.isEmpty { return bytes }
-            bytes += chunk
-        }
-    }
-}

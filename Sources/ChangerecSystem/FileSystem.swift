@@ -189,6 +189,17 @@ public enum FileSystem {
         try valueOrErrno("pread") { pread(descriptor.rawValue, buffer.baseAddress, buffer.count, off_t(offset)) }.get()
     }
 
+    /// Everything `descriptor` holds from offset 0, for small files (configuration, an image's JSON; not
+    /// content, which is streamed).
+    public static func readAll(_ descriptor: FileDescriptor) throws(Errno) -> [UInt8] {
+        var bytes: [UInt8] = []
+        while true {
+            let chunk = try read(descriptor, count: 65536, at: Int64(bytes.count))
+            if chunk.isEmpty { return bytes }
+            bytes += chunk
+        }
+    }
+
     /// Reads up to `count` bytes at `offset`. The corresponding C function is `pread`.
     public static func read(_ descriptor: FileDescriptor, count: Int, at offset: Int64) throws(Errno) -> [UInt8] {
         var buffer = [UInt8](repeating: 0, count: count)
