@@ -257,16 +257,20 @@ struct ContextCopyTests {
         tar.replaceSubrange(257..<262, with: Array("ustar".utf8))
         let tree = try Self.tree(context: [
             .file(bytes: Array("plain.bin".utf8), tar),
-            .file(bytes: Array("data.zst".utf8), [0x28, 0xB5, 0x2F, 0xFD, 0x00]), .file("notes.txt", "text\n"),
+            .file(bytes: Array("broken.zst".utf8), [0x28, 0xB5, 0x2F, 0xFD, 0x00]), .file("notes.txt", "text\n"),
             .file(bytes: Array("data.tbz".utf8), Array("BZh91AY".utf8)),
             .file(bytes: Array("data.txz".utf8), [0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00, 0x00]),
-            .dir("dir", [.file(bytes: Array("inner.gz".utf8), [0x1F, 0x8B])]),
+            .dir("dir"),
         ])
         let context = Array((tree.base + "/context").utf8)
-        // A real tar.gz, and a gzip file that holds no tar (Docker copies that one as it is).
+        // A real tar.gz and tar.zst, one inside a directory, and a gzip file that holds no tar (Docker copies
+        // that one as it is).
+        let directory = tree.base + "/context"
         for command in [
-            "tar -C \(tree.base)/context -czf \(tree.base)/context/data.tgz notes.txt",
-            "gzip -c \(tree.base)/context/notes.txt > \(tree.base)/context/notes.txt.gz",
+            "tar -C \(directory) -czf \(directory)/data.tgz notes.txt",
+            "tar -C \(directory) --zstd -cf \(directory)/data.tar.zst notes.txt",
+            "tar -C \(directory) -czf \(directory)/dir/inner.tgz notes.txt",
+            "gzip -c \(directory)/notes.txt > \(directory)/notes.txt.gz",
         ] {
             let made = try Run.command(["/bin/sh", "-c", command])
             try #require(made.status == 0, "\(made.stderr)")
@@ -275,8 +279,12 @@ struct ContextCopyTests {
             try ContextCopy.checkArchives(
                 context: context, sources: sources.map { Array($0.utf8) }, chown: chown, chmod: chmod)
         }
-        // tar, tar.gz and tar.zst extract; files and directories copy.
-        try check(["notes.txt", "*.tgz", "plain.bin", "data.zst", "dir"])
+        // tar, tar.gz and tar.zst extract, so --chmod does not apply to them; files, a gzip or zstd file
+        // that holds no tar, and directories (whatever archives they hold) copy, so it does.
+        for archive in ["*.tgz", "plain.bin", "data.tar.zst"] {
+            #expect(throws: ChangerecError.self) { try check(["notes.txt", archive], chmod: "0644") }
+        }
+        try check(["notes.txt", "notes.txt.gz", "broken.zst", "dir"], chmod: "0644")
         for name in ["data.tbz", "data.txz"] {
             #expect(
                 throws: ChangerecError(
