@@ -221,13 +221,21 @@ run_image() {
     "${podman_run[@]}" "$1"
 }
 
-# The number of entries in the tar of an image's last layer. A containers-storage image is first
-# copied into an OCI layout, so both builders' layers are counted the same way.
-last_layer_entries() {
+# The names in the tar of an image's last layer, one a line. A containers-storage image is first
+# copied into an OCI layout, so both builders' layers are read the same way.
+last_layer_names() {
     local layout=$1 tag=$2 digest
     digest=$(skopeo inspect --raw "oci:$layout:$tag" |
         python3 -c 'import json, sys; print(json.load(sys.stdin)["layers"][-1]["digest"].split(":")[1])')
-    tar -tf "$layout/blobs/sha256/$digest" | wc -l
+    tar -tf "$layout/blobs/sha256/$digest"
+}
+
+# Of NAMES, the host files a step's isolation binds over the image's (Buildah's #4927 leaves them in
+# the layer as empty files); "(none)" when neither is there.
+host_files_in() {
+    local found
+    found=$(grep -xE '(\./)?etc/(hosts|resolv\.conf)' <<<"$1" | sed 's|^\./||' | paste -sd' ' || true)
+    echo "${found:-(none)}"
 }
 
 # The line of OUTPUT that starts with PREFIX, without the prefix; "(none)" when there is none.
@@ -292,12 +300,14 @@ compare_dpkg() {
 
     build_with_buildah "$containerfile" "$context" localhost/dpkg-buildah
     skopeo copy --quiet containers-storage:localhost/dpkg-buildah "oci:$work/buildah-layout:dpkg"
-    buildah_entries=$(last_layer_entries "$work/buildah-layout" dpkg)
+    buildah_names=$(last_layer_names "$work/buildah-layout" dpkg)
+    buildah_entries=$(wc -l <<<"$buildah_names")
     say "Buildah's last layer has $buildah_entries entries"
     run_image localhost/dpkg-buildah
 
     build_with_changerec "$containerfile" "$context" "$work/dpkg-layout" dpkg
-    changerec_entries=$(last_layer_entries "$work/dpkg-layout" dpkg)
+    changerec_names=$(last_layer_names "$work/dpkg-layout" dpkg)
+    changerec_entries=$(wc -l <<<"$changerec_names")
     import_layout "$work/dpkg-layout" dpkg localhost/dpkg-changerec
     run_image localhost/dpkg-changerec
 
@@ -305,7 +315,8 @@ compare_dpkg() {
     echo "== dpkg: contrib/dpkg/Containerfile (dpkg -i of $(find "$context/debs" -name '*.deb' | wc -l) .deb files) from one Debian minbase base"
     printf '%-24s %-24s %s\n' "" "changerec build" "buildah bud --layers" \
         "build (wall s)" "$changerec_seconds" "$buildah_seconds" \
-        "last layer (entries)" "$changerec_entries" "$buildah_entries"
+        "last layer (entries)" "$changerec_entries" "$buildah_entries" \
+        "host files in it" "$(host_files_in "$changerec_names")" "$(host_files_in "$buildah_names")"
     echo "time changerec/buildah: $(ratio "$changerec_seconds" "$buildah_seconds")"
 }
 
